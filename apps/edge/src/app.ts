@@ -1,0 +1,80 @@
+/**
+ * The edge application: middleware order, routes, and the one place errors become OpenAI's
+ * envelope.
+ *
+ * @module
+ */
+import { errorEnvelope, statusForCode } from "@limner/contracts";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ApiError, apiError } from "./api-error";
+import { edgeConfig } from "./config";
+import type { EdgeEnv } from "./env";
+import { apiKeyAuth } from "./middleware/api-key-auth";
+import { requestId } from "./middleware/request-id";
+import { healthRoutes } from "./routes/health";
+import { imageRoutes } from "./routes/images";
+import { modelRoutes } from "./routes/models";
+import { RuntimePool } from "./runtime/runtime-pool";
+
+/** JSON bodies larger than this are refused before parsing (chunked bodies are counted too). */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+export function createApp(): Hono<EdgeEnv> {
+  const app = new Hono<EdgeEnv>();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const config = edgeConfig(c.env);
+    c.set(
+      "runtimes",
+      new RuntimePool({ urls: config.runtimeUrls, serviceToken: config.runtimeServiceToken }),
+    );
+    await next();
+  });
+  app.route("/", healthRoutes);
+
+  app.use("/v1/*", apiKeyAuth());
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_JSON_BODY_BYTES,
+      onError: () => {
+        throw apiError(
+          "payload_too_large",
+          `Request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`,
+        );
+      },
+    }),
+  );
+  app.route("/v1/models", modelRoutes);
+  app.route("/v1/images", imageRoutes);
+
+  app.notFound((c) =>
+    c.json(errorEnvelope("unknown_url", `Invalid URL (${c.req.method} ${c.req.path})`), 404),
+  );
+  app.onError((error, c) => {
+    const requestId = c.get("requestId");
+    if (requestId) c.header("x-request-id", requestId);
+    if (error instanceof ApiError) {
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+      return c.json(error.envelope, error.status);
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json(
+        errorEnvelope("invalid_request", error.message || "Invalid request."),
+        error.status,
+      );
+    }
+    console.error(
+      JSON.stringify({ level: "error", requestId, message: error.message, stack: error.stack }),
+    );
+    const status = statusForCode("internal_error") as ContentfulStatusCode;
+    const message = `The server had an error while processing your request (request id ${requestId ?? "unknown"}).`;
+    return c.json(errorEnvelope("internal_error", message), status);
+  });
+
+  return app;
+}

@@ -1,0 +1,4 @@
+/** Workers entry point. @module */
+import { createApp } from "./app";
+
+export default createApp();

@@ -1,0 +1,34 @@
+/**
+ * The only way the edge talks to a GPU runtime: a tRPC client typed by the runtime's router, so a
+ * renamed procedure or a wrong input field is a compile error here, not a production 400.
+ *
+ * @module
+ */
+import type { RuntimeRouter } from "@limner/gpu-runtime/router";
+import { createTRPCClient, httpLink } from "@trpc/client";
+
+export type RuntimeClient = ReturnType<typeof createRuntimeClient>;
+
+export interface RuntimeClientOptions {
+  baseUrl: string;
+  serviceToken: string;
+  requestId: string;
+  fetch?: typeof fetch;
+}
+
+export function createRuntimeClient({
+  baseUrl,
+  serviceToken,
+  requestId,
+  fetch,
+}: RuntimeClientOptions) {
+  return createTRPCClient<RuntimeRouter>({
+    links: [
+      httpLink({
+        url: `${baseUrl}/trpc`,
+        headers: { authorization: `Bearer ${serviceToken}`, "x-request-id": requestId },
+        ...(fetch ? { fetch } : {}),
+      }),
+    ],
+  });
+}

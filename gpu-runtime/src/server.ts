@@ -1,0 +1,42 @@
+/**
+ * The runtime's HTTP surface: tRPC under `/trpc`, plus the plain probes Kubernetes expects.
+ *
+ * @module
+ */
+import { timingSafeEqual } from "node:crypto";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { Hono } from "hono";
+import { runtimeRouter } from "./router";
+import type { RuntimeServices } from "./services";
+
+export interface RuntimeAppOptions {
+  services: RuntimeServices;
+  serviceToken: string;
+}
+
+export function createRuntimeApp({ services, serviceToken }: RuntimeAppOptions): Hono {
+  const expected = Buffer.from(`Bearer ${serviceToken}`);
+  const isEdgeCall = (header: string | undefined): boolean => {
+    if (header === undefined) return false;
+    const given = Buffer.from(header);
+    // Constant-time compare so response timing does not leak the token byte by byte.
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", (c) => {
+    const status = services.status();
+    const ready = status === "READY" || status === "BUSY";
+    return c.json({ status }, ready ? 200 : 503);
+  });
+  app.all("/trpc/*", (c) =>
+    fetchRequestHandler({
+      endpoint: "/trpc",
+      req: c.req.raw,
+      router: runtimeRouter,
+      createContext: () => ({ services, isEdge: isEdgeCall(c.req.header("authorization")) }),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,15 @@
+/**
+ * `@limner/contracts`: the zod schemas every Limner layer agrees on: OpenAI wire formats, the
+ * runtime's reports, the error vocabulary and the aspect-ratio buckets.
+ *
+ * @module
+ */
+export * from "./buckets";
+export * from "./captions";
+export * from "./errors";
+export * from "./health";
+export * from "./images";
+export * from "./models";
+export * from "./unsupported-fields";
+export * from "./upsample";
+export * from "./validation";

@@ -1,0 +1,2 @@
+/** Starts and stops a local Limner (runtime + edge) for `npm start` and the e2e tests. @module */
+export { type RunningStack, randomApiKey, type StackOptions, startStack } from "./start-stack";

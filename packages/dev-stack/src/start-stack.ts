@@ -1,0 +1,159 @@
+/**
+ * Starts Limner on one machine: a GPU runtime process and the edge on workerd (`wrangler dev`
+ * with local D1/R2), wired together with a fresh service token. Used by `npm start` and by the
+ * e2e tests, so what the tests exercise is exactly what a newcomer runs.
+ *
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ManagedProcess, spawnManaged } from "./child-process-group";
+import { freePort, waitForHttp } from "./free-port";
+
+const REPO_ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+const EDGE_DIR = join(REPO_ROOT, "apps/edge");
+const RUNTIME_MAIN = join(REPO_ROOT, "gpu-runtime/src/main.ts");
+const WRANGLER = createRequire(join(EDGE_DIR, "package.json")).resolve("wrangler/bin/wrangler.js");
+
+export interface StackOptions {
+  /** Edge port; 0 picks a free one. Default 8787. */
+  edgePort?: number;
+  /** Runtime port; 0 picks a free one. Default 8788. */
+  runtimePort?: number;
+  /** The API key to accept (`lmn_…`); a random one when absent. */
+  apiKey?: string;
+  /** Folder of model bundles the runtime serves; default `gpu-runtime/models`. */
+  modelsDir?: string;
+  /** Where workerd keeps local D1/R2 state; a temporary folder (removed on stop) when absent. */
+  persistDir?: string;
+  /** Every child output line; silent when absent. */
+  onLog?: (line: string) => void;
+  /** How long each process may take to become ready. Default 90 s (first wrangler start is slow). */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningStack {
+  edgeUrl: string;
+  runtimeUrl: string;
+  apiKey: string;
+  serviceToken: string;
+  runtime: ManagedProcess;
+  edge: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+export function randomApiKey(): string {
+  return `lmn_${randomBytes(24).toString("base64url")}`;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const onLine = options.onLog ?? (() => {});
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
+  const apiKey = options.apiKey ?? randomApiKey();
+  const serviceToken = randomBytes(32).toString("base64url");
+  const secretsDir = mkdtempSync(join(tmpdir(), "limner-stack-"));
+  const persistDir = options.persistDir ?? join(secretsDir, "state");
+  // wrangler cannot report a port it chose itself, so pick one first.
+  const edgePort = options.edgePort === 0 ? await freePort() : (options.edgePort ?? 8787);
+  const started: ManagedProcess[] = [];
+  const stop = async () => {
+    await Promise.all(started.reverse().map((p) => p.stop()));
+    rmSync(secretsDir, { recursive: true, force: true });
+  };
+
+  try {
+    const runtime = spawnManaged("runtime", process.execPath, ["--import", "tsx", RUNTIME_MAIN], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        LIMNER_RUNTIME_HOST: "127.0.0.1",
+        LIMNER_RUNTIME_PORT: String(options.runtimePort ?? 8788),
+        LIMNER_SERVICE_TOKEN: serviceToken,
+        ...(options.modelsDir ? { LIMNER_MODELS_DIR: options.modelsDir } : {}),
+      },
+      onLine,
+    });
+    started.push(runtime);
+    const [, runtimeUrl = ""] = await runtime.waitForLine(
+      /listening on (http:\/\/\S+)/,
+      readyTimeoutMs,
+    );
+
+    // No telemetry and no fetch of the `Request.cf` sample: Limner must start offline.
+    const wranglerEnv = {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      CI: "true",
+      NO_COLOR: "1",
+    };
+    await runToCompletion(
+      spawnManaged(
+        "d1-migrate",
+        process.execPath,
+        [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
+        {
+          cwd: EDGE_DIR,
+          env: wranglerEnv,
+          onLine,
+        },
+      ),
+      readyTimeoutMs,
+    );
+
+    // Secrets go through an env file (mode 600), not argv, so `ps` does not show them.
+    const secretsFile = join(secretsDir, "edge.env");
+    writeFileSync(
+      secretsFile,
+      `RUNTIME_SERVICE_TOKEN=${serviceToken}\nLIMNER_DEV_KEY=${apiKey}\n`,
+      { mode: 0o600 },
+    );
+    const edge = spawnManaged(
+      "edge",
+      process.execPath,
+      [
+        WRANGLER,
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(edgePort),
+        "--inspector-port",
+        String(await freePort()),
+        "--persist-to",
+        persistDir,
+        "--env-file",
+        secretsFile,
+        "--var",
+        `RUNTIME_URLS:${runtimeUrl}`,
+        "--show-interactive-dev-session=false",
+      ],
+      { cwd: EDGE_DIR, env: wranglerEnv, onLine },
+    );
+    started.push(edge);
+    const edgeUrl = `http://127.0.0.1:${edgePort}`;
+    await waitForHttp(`${edgeUrl}/healthz`, readyTimeoutMs, () => edge.exited);
+    return { edgeUrl, runtimeUrl, apiKey, serviceToken, runtime, edge, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function runToCompletion(proc: ManagedProcess, timeoutMs: number): Promise<void> {
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${proc.name} did not finish in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    proc.child.once("exit", (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  if (code !== 0) throw new Error(`${proc.name} failed with exit code ${code}`);
+}
