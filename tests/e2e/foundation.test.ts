@@ -20,7 +20,10 @@ beforeAll(async () => {
     runtimePort: 0,
     apiKey: randomApiKey(),
     modelsDir: FIXTURE_MODELS,
-    onLog: (line) => logs.push(line),
+    onLog: (line) => {
+      logs.push(line);
+      if (process.env.LIMNER_E2E_LOGS === "1") console.log(line);
+    },
   }).catch((error: Error) => {
     throw new Error(`${error.message}\n--- logs ---\n${logs.slice(-40).join("\n")}`);
   });
@@ -49,6 +52,8 @@ async function expectEnvelope(
   code: string,
   param: string | null = null,
 ) {
+  if (response.status !== status)
+    throw new Error(`expected ${status}, got ${response.status}: ${await response.clone().text()}`);
   expect(response.status).toBe(status);
   expect(response.headers.get("x-request-id")).toMatch(/\S{8,}/);
   const body = (await response.json()) as { error: Record<string, unknown> };

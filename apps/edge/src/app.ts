@@ -6,13 +6,13 @@
  */
 import { errorEnvelope, statusForCode } from "@limner/contracts";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ApiError, apiError } from "./api-error";
+import { ApiError } from "./api-error";
 import { edgeConfig } from "./config";
 import type { EdgeEnv } from "./env";
 import { apiKeyAuth } from "./middleware/api-key-auth";
+import { bodyLimit } from "./middleware/body-limit";
 import { requestId } from "./middleware/request-id";
 import { healthRoutes } from "./routes/health";
 import { imageRoutes } from "./routes/images";
@@ -37,18 +37,7 @@ export function createApp(): Hono<EdgeEnv> {
   app.route("/", healthRoutes);
 
   app.use("/v1/*", apiKeyAuth());
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: MAX_JSON_BODY_BYTES,
-      onError: () => {
-        throw apiError(
-          "payload_too_large",
-          `Request bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`,
-        );
-      },
-    }),
-  );
+  app.use("/v1/*", bodyLimit({ maxBytes: MAX_JSON_BODY_BYTES }));
   app.route("/v1/models", modelRoutes);
   app.route("/v1/images", imageRoutes);
 

@@ -27,8 +27,10 @@ export interface ParseRequestBodyOptions {
  * 1. the body must be a JSON object (`invalid_request`);
  * 2. no field listed in `opts.unsupported` may be present (`unsupported_parameter`), checked
  *    before the schema so such a field is not reported as merely unknown;
- * 3. the schema; its first issue becomes `unknown_parameter`, `missing_required_parameter`,
- *    `string_above_max_length` or `invalid_value`, with `param` the field's path.
+ * 3. the schema; an unknown field is reported first (a typo such as `promt` is better
+ *    answered "unrecognized `promt`" than "missing `prompt`"), otherwise the first issue. It
+ *    becomes `unknown_parameter`, `missing_required_parameter`, `string_above_max_length` or
+ *    `invalid_value`, with `param` the field's path.
  *
  * @example
  * ```ts
@@ -55,7 +57,8 @@ export function parseRequestBody<S extends z.ZodType>(
   }
   const parsed = schema.safeParse(body);
   if (parsed.success) return { ok: true, data: parsed.data };
-  const [issue] = parsed.error.issues;
+  const { issues } = parsed.error;
+  const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
   if (issue === undefined) {
     return failure("invalid_request", "Invalid request body.", null);
   }

@@ -116,9 +116,11 @@ describe("RuntimeModel", () => {
       description: "d",
       capabilities: ["generate"],
       buckets: [{ name: "square", width: 128, height: 128 }],
+      created: 1_764_000_000,
     };
     expect(RuntimeModel.parse(model)).toEqual(model);
     expect(RuntimeModel.safeParse({ ...model, buckets: undefined }).success).toBe(false);
+    expect(RuntimeModel.safeParse({ ...model, created: -1 }).success).toBe(false);
   });
 
   it("types", () => {

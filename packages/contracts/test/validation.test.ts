@@ -77,6 +77,10 @@ describe("parseRequestBody", () => {
     expect(message).toBe("Unrecognized request arguments supplied: foo, bar");
   });
 
+  it("reports a misspelt field as unknown rather than the real one as missing", () => {
+    expectError(image({ promt: "a red star" }), "unknown_parameter", "promt");
+  });
+
   it("reports a missing field", () => {
     const message = expectError(image({}), "missing_required_parameter", "prompt");
     expect(message).toBe("Missing required parameter: 'prompt'.");

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { loadRuntimeEnv } from "../src/env";
+
+describe("loadRuntimeEnv", () => {
+  it("applies defaults", () => {
+    const env = loadRuntimeEnv({ LIMNER_SERVICE_TOKEN: "0123456789abcdef" });
+    expect(env).toMatchObject({ LIMNER_RUNTIME_HOST: "127.0.0.1", LIMNER_RUNTIME_PORT: 8788 });
+    expect(env.LIMNER_MODELS_DIR).toMatch(/gpu-runtime\/models$/);
+  });
+
+  it("lists every bad variable in one error", () => {
+    expect(() => loadRuntimeEnv({ LIMNER_RUNTIME_PORT: "70000" })).toThrow(
+      /LIMNER_RUNTIME_PORT[\s\S]*LIMNER_SERVICE_TOKEN/,
+    );
+  });
+});

@@ -1,0 +1,58 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadModelCatalog } from "../src/model-catalog";
+
+function modelsDir(manifests: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), "limner-models-"));
+  for (const [folder, manifest] of Object.entries(manifests)) {
+    mkdirSync(join(dir, folder));
+    const text = typeof manifest === "string" ? manifest : JSON.stringify(manifest);
+    writeFileSync(join(dir, folder, "model.json"), text);
+  }
+  return dir;
+}
+
+const manifest = (id: string, kinds: string[]) => ({
+  id,
+  version: "1.0.0",
+  description: `${id} test model`,
+  components: Object.fromEntries(kinds.map((kind) => [kind, { kind, file: `${kind}.onnx` }])),
+});
+
+describe("loadModelCatalog", () => {
+  it("lists every bundle with capabilities derived from its components, sorted by id", () => {
+    const dir = modelsDir({
+      b: manifest("zeta", ["captioner-image-encoder", "judge"]),
+      a: manifest("alpha", ["denoiser"]),
+    });
+    mkdirSync(join(dir, "not-a-model"));
+    const models = loadModelCatalog(dir).list();
+    expect(models.map((m) => m.id)).toEqual(["alpha", "zeta"]);
+    expect(models[1]).toMatchObject({ capabilities: ["caption", "score"], version: "1.0.0" });
+    expect(models[0]?.buckets.map((b) => b.name)).toEqual(["square", "landscape", "portrait"]);
+    expect(models[0]?.created).toBeGreaterThan(1_700_000_000);
+  });
+
+  it("is empty when the folder does not exist", () => {
+    expect(loadModelCatalog(join(tmpdir(), "limner-no-such-dir")).list()).toEqual([]);
+  });
+
+  it("names the file and the field of a bad manifest", () => {
+    const dir = modelsDir({
+      broken: { id: "Not A Slug", version: "1", description: "", components: {} },
+    });
+    expect(() => loadModelCatalog(dir)).toThrow(/broken\/model\.json[\s\S]*id/);
+  });
+
+  it("names the file of unparseable JSON", () => {
+    const dir = modelsDir({ bad: "{ nope" });
+    expect(() => loadModelCatalog(dir)).toThrow(/Cannot read model manifest .*bad\/model\.json/);
+  });
+
+  it("refuses two bundles with one id", () => {
+    const dir = modelsDir({ one: manifest("same", []), two: manifest("same", []) });
+    expect(() => loadModelCatalog(dir)).toThrow(/share the id "same"/);
+  });
+});
