@@ -21,6 +21,22 @@ const RuntimeEnvSchema = z.object({
     .string()
     .min(16, "LIMNER_SERVICE_TOKEN must be at least 16 characters (use a random secret)"),
   LIMNER_MODELS_DIR: z.string().min(1).default(DEFAULT_MODELS_DIR),
+  /** Tried in order; a provider that is not installed is logged and skipped. */
+  LIMNER_EXECUTION_PROVIDERS: z
+    .string()
+    .default("cuda,cpu")
+    .transform((value) => value.split(",").map((p) => p.trim().toLowerCase()))
+    .pipe(z.array(z.enum(["cuda", "cpu"])).min(1)),
+  /** Threads each ONNX session may use; 0 means one per core. */
+  LIMNER_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  /** Dynamic batching: most requests in one batch (1 disables batching). */
+  LIMNER_MAX_BATCH: z.coerce.number().int().min(1).max(64).default(4),
+  /** Dynamic batching: longest a request waits for batch companions. */
+  LIMNER_MAX_QUEUE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(20),
+  /** Requests queued beyond this are refused at once with a retry hint. */
+  LIMNER_MAX_QUEUED: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** Images larger than this many pixels are refused before decoding (decompression bombs). */
+  LIMNER_MAX_INPUT_PIXELS: z.coerce.number().int().min(1).default(16_777_216),
 });
 
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;

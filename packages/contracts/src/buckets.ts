@@ -72,6 +72,18 @@ export function bucketForSize(
   buckets: readonly AspectBucket[] = DEFAULT_BUCKETS,
 ): AspectBucket {
   const { width, height } = parseSize(size);
+  return closestBucket(width, height, buckets);
+}
+
+/**
+ * The bucket whose aspect ratio is closest to `width`×`height` (log-ratio distance; ties go to
+ * the larger bucket). Used for API sizes and for images handed to the captioner alike.
+ */
+export function closestBucket(
+  width: number,
+  height: number,
+  buckets: readonly AspectBucket[] = DEFAULT_BUCKETS,
+): AspectBucket {
   const target = Math.log(width / height);
   let best: AspectBucket | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;

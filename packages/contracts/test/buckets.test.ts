@@ -2,6 +2,7 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   AspectBucket,
   bucketForSize,
+  closestBucket,
   DEFAULT_BUCKETS,
   IMAGE_SIZES,
   ImageSize,
@@ -101,5 +102,15 @@ describe("upscaleFactor", () => {
 
   it("covers the target when ratios differ", () => {
     expect(upscaleFactor("1792x1024", { name: "square", width: 128, height: 128 })).toBe(14);
+  });
+});
+
+describe("closestBucket", () => {
+  it("maps arbitrary image sizes to the nearest aspect ratio", () => {
+    expect(closestBucket(600, 480).name).toBe("square");
+    expect(closestBucket(640, 480).name).toBe("landscape"); // 4:3 is nearer 7:4 than 1:1 in log ratio
+    expect(closestBucket(1920, 1080).name).toBe("landscape");
+    expect(closestBucket(300, 600).name).toBe("portrait");
+    expect(() => closestBucket(1, 1, [])).toThrow(RangeError);
   });
 });
