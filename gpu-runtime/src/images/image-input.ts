@@ -6,7 +6,7 @@
  * @module
  */
 import type { AspectBucket } from "@limner/contracts";
-import sharp from "sharp";
+import sharp, { type Metadata } from "sharp";
 
 const ACCEPTED_FORMATS = new Set(["png", "jpeg", "webp"]);
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -56,7 +56,7 @@ export async function checkImage(
     throw new ImageInputError("too_many_pixels", `The image is larger than ${maxBytes} bytes.`);
   }
   const bytes = Buffer.from(base64, "base64");
-  let metadata: sharp.Metadata;
+  let metadata: Metadata;
   try {
     // Header only; our own pixel check below gives the precise reason.
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
