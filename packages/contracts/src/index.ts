@@ -10,6 +10,7 @@ export * from "./errors";
 export * from "./health";
 export * from "./images";
 export * from "./models";
+export * from "./runtime-procedures";
 export * from "./unsupported-fields";
 export * from "./upsample";
 export * from "./validation";

@@ -1,0 +1,116 @@
+/**
+ * Inputs and outputs of the runtime's tRPC procedures. This is an internal protocol between
+ * the edge and the runtimes, so it is camelCase; the edge translates to and from OpenAI's
+ * snake_case wire format in one place.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { CaptionDetail } from "./captions";
+import { Decoder, ImageStyle, MAX_PROMPT_LENGTH, OutputFormat } from "./images";
+
+export const SchedulerName = z.enum(["euler", "ddim", "dpm++2m"]);
+export type SchedulerName = z.infer<typeof SchedulerName>;
+
+const Seed = z.int().min(0).max(2 ** 32 - 1);
+
+/** One text-to-image request; `n` images share the prompt and use seeds `seed`, `seed+1`, …. */
+export const GenerateInput = z.strictObject({
+  /** The edge's request id: a retried request with the same id is not generated twice. */
+  requestId: z.string().min(1).max(128),
+  model: z.string().min(1),
+  prompt: z.string().min(1).max(MAX_PROMPT_LENGTH),
+  negativePrompt: z.string().max(MAX_PROMPT_LENGTH).default(""),
+  n: z.int().min(1).max(4).default(1),
+  /** A bucket name from the model's manifest; the model's first bucket when absent. */
+  bucket: z.string().min(1).optional(),
+  /** Final image size; the native render is upscaled to it (never downscaled below native). */
+  outputSize: z
+    .object({ width: z.int().min(8).max(4096), height: z.int().min(8).max(4096) })
+    .optional(),
+  steps: z.int().min(1).max(100).optional(),
+  guidanceScale: z.number().min(0).max(30).optional(),
+  /** Chosen by the runtime (and reported) when absent. */
+  seed: Seed.optional(),
+  decoder: Decoder.optional(),
+  scheduler: SchedulerName.optional(),
+  outputFormat: OutputFormat.default("png"),
+  /** Send a small preview image with each progress event (costs one VAE-free latent preview). */
+  previews: z.boolean().default(false),
+  /** Milliseconds the caller will wait; the request is abandoned (and stops computing) after. */
+  deadlineMs: z.int().positive().max(3_600_000).optional(),
+});
+export type GenerateInput = z.output<typeof GenerateInput>;
+export type GenerateInputIn = z.input<typeof GenerateInput>;
+
+export const GeneratedImage = z.object({
+  /** Base64 of the encoded image. */
+  b64: z.string(),
+  mimeType: z.string(),
+  width: z.int(),
+  height: z.int(),
+  seed: Seed,
+});
+export type GeneratedImage = z.infer<typeof GeneratedImage>;
+
+export const GenerateResult = z.object({
+  model: z.string(),
+  images: z.array(GeneratedImage),
+  bucket: z.string(),
+  nativeWidth: z.int(),
+  nativeHeight: z.int(),
+  steps: z.int(),
+  guidanceScale: z.number(),
+  decoder: Decoder,
+  scheduler: SchedulerName,
+  /** Stage timings in milliseconds: queue, text, denoise, decode, encode, total. */
+  timingsMs: z.record(z.string(), z.number()),
+});
+export type GenerateResult = z.infer<typeof GenerateResult>;
+
+/** What `generate` streams: queue position, per-step progress, then the result. */
+export type GenerateEvent =
+  | { type: "queued"; position: number }
+  | { type: "progress"; step: number; totalSteps: number; preview?: string }
+  | { type: "completed"; result: GenerateResult };
+
+export const RuntimeCaptionInput = z.strictObject({
+  model: z.string().min(1),
+  /** Base64 or a `data:image/…;base64,` URL. */
+  image: z.string().min(1),
+  detail: CaptionDetail.default("descriptive"),
+  /** 1 is greedy decoding; more is beam search. */
+  beams: z.int().min(1).max(8).default(1),
+});
+export type RuntimeCaptionInput = z.output<typeof RuntimeCaptionInput>;
+
+export const RuntimeCaptionResult = z.object({
+  model: z.string(),
+  detail: CaptionDetail,
+  caption: z.string(),
+});
+export type RuntimeCaptionResult = z.infer<typeof RuntimeCaptionResult>;
+
+export const RuntimeUpsampleInput = z.strictObject({
+  model: z.string().min(1),
+  prompt: z.string().min(1).max(MAX_PROMPT_LENGTH),
+  style: ImageStyle.optional(),
+});
+export type RuntimeUpsampleInput = z.output<typeof RuntimeUpsampleInput>;
+
+export const RuntimeUpsampleResult = z.object({ model: z.string(), revisedPrompt: z.string() });
+export type RuntimeUpsampleResult = z.infer<typeof RuntimeUpsampleResult>;
+
+export const RuntimeScoreInput = z.strictObject({
+  model: z.string().min(1),
+  image: z.string().min(1),
+  prompt: z.string().min(1).max(MAX_PROMPT_LENGTH),
+});
+export type RuntimeScoreInput = z.output<typeof RuntimeScoreInput>;
+
+export const RuntimeScoreResult = z.object({
+  model: z.string(),
+  /** Cosine similarity of the contrastive image and text embeddings, in [-1, 1]. */
+  similarity: z.number(),
+});
+export type RuntimeScoreResult = z.infer<typeof RuntimeScoreResult>;
