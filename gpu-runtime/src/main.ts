@@ -1,45 +1,58 @@
 /**
- * Entry point: `npm start -w @limner/gpu-runtime` (or `tsx src/main.ts`).
- * Prints one line `limner-runtime listening on <url>` once it accepts connections; the dev
- * stack and the e2e harness wait for that line.
+ * Entry point: `npm start -w @limner/gpu-runtime` (or `node --import tsx src/main.ts`).
+ * Listens at once (liveness), loads the models (readiness follows), and on SIGTERM stops
+ * being ready, finishes accepted work, then exits.
  *
  * @module
  */
 import { serve } from "@hono/node-server";
-import type { RuntimeStatus } from "@limner/contracts";
 import packageJson from "../package.json" with { type: "json" };
 import { loadRuntimeEnv } from "./env";
-import { loadModelCatalog } from "./model-catalog";
+import { createRuntime } from "./runtime-services";
 import { createRuntimeApp } from "./server";
-import type { RuntimeServices } from "./services";
 
 const env = loadRuntimeEnv(process.env);
-let status: RuntimeStatus = "STARTING";
-
-const services: RuntimeServices = {
-  version: packageJson.version,
-  startedAt: Date.now(),
-  models: loadModelCatalog(env.LIMNER_MODELS_DIR),
-  status: () => status,
-  queueDepth: () => 0,
-};
-
-const app = createRuntimeApp({ services, serviceToken: env.LIMNER_SERVICE_TOKEN });
+const runtime = createRuntime(env, packageJson.version);
+const app = createRuntimeApp({
+  services: runtime.services,
+  serviceToken: env.LIMNER_SERVICE_TOKEN,
+  metrics: runtime.metrics.registry,
+});
 const server = serve(
   { fetch: app.fetch, hostname: env.LIMNER_RUNTIME_HOST, port: env.LIMNER_RUNTIME_PORT },
   (info) => {
-    status = "READY";
-    const models = services.models.list().map((m) => m.id);
     console.log(`limner-runtime listening on http://${env.LIMNER_RUNTIME_HOST}:${info.port}`);
-    console.log(`limner-runtime models: ${models.length > 0 ? models.join(", ") : "(none)"}`);
   },
 );
 
+runtime.start().then(
+  () => {
+    const models = runtime.services.models().map((m) => m.id);
+    console.log(
+      `limner-runtime ready; models: ${models.length > 0 ? models.join(", ") : "(none)"}`,
+    );
+  },
+  (error: Error) => {
+    console.error(`limner-runtime failed to load models: ${error.message}`);
+    process.exit(1);
+  },
+);
+
+let stopping = false;
 function shutdown(signal: string): void {
-  // Readiness goes false first so load balancers stop routing here while we close.
-  status = "DRAINING";
-  console.log(`limner-runtime received ${signal}, closing`);
-  server.close(() => process.exit(0));
+  if (stopping) return;
+  stopping = true;
+  console.log(`limner-runtime received ${signal}: draining`);
+  runtime
+    .shutdown()
+    .then(() => new Promise((resolve) => server.close(resolve)))
+    .then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(`limner-runtime shutdown failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
 }
-process.once("SIGTERM", () => shutdown("SIGTERM"));
-process.once("SIGINT", () => shutdown("SIGINT"));
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));

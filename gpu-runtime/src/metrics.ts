@@ -11,6 +11,8 @@ export interface RuntimeMetrics {
   readonly requests: Counter<"procedure" | "outcome">;
   readonly batchSize: Histogram<"model">;
   readonly imageSeconds: Histogram<"model" | "bucket" | "decoder">;
+  /** Denoising steps taken, per request: proves cancelled work stops. */
+  readonly denoiseSteps: Counter<"model">;
 }
 
 export function createRuntimeMetrics(sources: {
@@ -49,6 +51,12 @@ export function createRuntimeMetrics(sources: {
       help: "Requests per executed batch.",
       labelNames: ["model"],
       buckets: [1, 2, 4, 8, 16, 32],
+      registers: [registry],
+    }),
+    denoiseSteps: new Counter({
+      name: "limner_denoise_steps_total",
+      help: "Denoising steps completed, counted once per request (its images step together).",
+      labelNames: ["model"],
       registers: [registry],
     }),
     imageSeconds: new Histogram({

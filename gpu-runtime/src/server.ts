@@ -6,15 +6,18 @@
 import { timingSafeEqual } from "node:crypto";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
+import type { Registry } from "prom-client";
 import { runtimeRouter } from "./router";
 import type { RuntimeServices } from "./services";
 
 export interface RuntimeAppOptions {
   services: RuntimeServices;
   serviceToken: string;
+  /** Prometheus registry served at `/metrics`. */
+  metrics?: Registry;
 }
 
-export function createRuntimeApp({ services, serviceToken }: RuntimeAppOptions): Hono {
+export function createRuntimeApp({ services, serviceToken, metrics }: RuntimeAppOptions): Hono {
   const expected = Buffer.from(`Bearer ${serviceToken}`);
   const isEdgeCall = (header: string | undefined): boolean => {
     if (header === undefined) return false;
@@ -30,6 +33,11 @@ export function createRuntimeApp({ services, serviceToken }: RuntimeAppOptions):
     const ready = status === "READY" || status === "BUSY";
     return c.json({ status }, ready ? 200 : 503);
   });
+  if (metrics) {
+    app.get("/metrics", async (c) =>
+      c.text(await metrics.metrics(), 200, { "content-type": metrics.contentType }),
+    );
+  }
   app.all("/trpc/*", (c) =>
     fetchRequestHandler({
       endpoint: "/trpc",

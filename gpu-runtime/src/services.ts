@@ -1,22 +1,41 @@
 /**
  * What the tRPC procedures may use. Kept to plain types (no Node APIs) because the edge
- * type-checks `router.ts` and everything it imports under the Workers type environment.
+ * type-checks `router.ts` and everything it imports under the Workers type environment. The
+ * implementations (in `runtime-services.ts`) throw `TRPCError`s, so the router stays thin.
  *
  * @module
  */
-import type { RuntimeModel, RuntimeStatus } from "@limner/contracts";
+import type {
+  GenerateEvent,
+  GenerateInput,
+  GenerateResult,
+  RuntimeCaptionInput,
+  RuntimeCaptionResult,
+  RuntimeModel,
+  RuntimeScoreInput,
+  RuntimeScoreResult,
+  RuntimeStatus,
+  RuntimeUpsampleInput,
+  RuntimeUpsampleResult,
+} from "@limner/contracts";
 
-export interface ModelCatalog {
-  /** Every model this runtime can serve, in a stable order. */
-  list(): readonly RuntimeModel[];
+export interface CallOptions {
+  signal?: AbortSignal;
 }
 
 export interface RuntimeServices {
   readonly version: string;
   readonly startedAt: number;
-  readonly models: ModelCatalog;
+  models(): readonly RuntimeModel[];
   status(): RuntimeStatus;
   queueDepth(): number;
+  generate(
+    input: GenerateInput,
+    options: CallOptions & { onEvent(event: GenerateEvent): void },
+  ): Promise<GenerateResult>;
+  caption(input: RuntimeCaptionInput, options: CallOptions): Promise<RuntimeCaptionResult>;
+  upsample(input: RuntimeUpsampleInput, options: CallOptions): Promise<RuntimeUpsampleResult>;
+  score(input: RuntimeScoreInput, options: CallOptions): Promise<RuntimeScoreResult>;
 }
 
 /** Per-call context built by the HTTP layer from the incoming request. */

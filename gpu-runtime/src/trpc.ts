@@ -5,9 +5,15 @@
  * @module
  */
 import { initTRPC, TRPCError } from "@trpc/server";
+import { RetryableTRPCError } from "./retryable-error";
 import type { RuntimeContext } from "./services";
 
-const t = initTRPC.context<RuntimeContext>().create();
+const t = initTRPC.context<RuntimeContext>().create({
+  errorFormatter({ shape, error }) {
+    const retryAfterMs = error instanceof RetryableTRPCError ? error.retryAfterMs : null;
+    return { ...shape, data: { ...shape.data, retryAfterMs } };
+  },
+});
 
 export const router = t.router;
 export const publicProcedure = t.procedure;

@@ -17,9 +17,14 @@ function app(status: RuntimeStatus = "READY") {
   const services: RuntimeServices = {
     version: "9.9.9",
     startedAt: Date.now(),
-    models: { list: () => [model] },
+    models: () => [model],
     status: () => status,
     queueDepth: () => 3,
+    // The HTTP layer is under test here; procedures that do work are covered with real models.
+    generate: () => Promise.reject(new Error("not used")),
+    caption: () => Promise.reject(new Error("not used")),
+    upsample: () => Promise.reject(new Error("not used")),
+    score: () => Promise.reject(new Error("not used")),
   };
   return createRuntimeApp({ services, serviceToken: TOKEN });
 }
@@ -62,6 +67,20 @@ describe("runtime HTTP surface", () => {
     });
     expect(response.status).toBe(200);
     expect(await trpcData(response)).toEqual([model]);
+  });
+
+  it("serves Prometheus metrics", async () => {
+    const { Registry, Counter } = await import("prom-client");
+    const registry = new Registry();
+    new Counter({ name: "limner_test_total", help: "test", registers: [registry] }).inc();
+    const services = { models: () => [], status: () => "READY" } as unknown as RuntimeServices;
+    const response = await createRuntimeApp({
+      services,
+      serviceToken: TOKEN,
+      metrics: registry,
+    }).request("/metrics");
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("limner_test_total 1");
   });
 
   it("answers an unknown procedure with tRPC's NOT_FOUND", async () => {

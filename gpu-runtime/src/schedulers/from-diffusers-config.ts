@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { SchedulerName } from "@limner/contracts";
 import { z } from "zod";
 import type { Scheduler } from "./scheduler";
 import { DDIMScheduler, type DDIMSchedulerConfig } from "./scheduling-ddim";
@@ -71,8 +72,43 @@ const DiffusersSchedulerJson = z.object({
 });
 type DiffusersSchedulerJson = z.infer<typeof DiffusersSchedulerJson>;
 
-/** Builds the scheduler a diffusers `scheduler_config.json` describes. */
-export function fromDiffusersConfig(json: unknown): Scheduler {
+/** The algorithm each supported diffusers class runs as here. */
+const NATIVE_ALGORITHM: Record<(typeof SUPPORTED_DIFFUSERS_SCHEDULERS)[number], SchedulerName> = {
+  EulerDiscreteScheduler: "euler",
+  LMSDiscreteScheduler: "euler",
+  DDIMScheduler: "ddim",
+  PNDMScheduler: "ddim",
+  DPMSolverMultistepScheduler: "dpm++2m",
+};
+
+/** The algorithm a diffusers `scheduler_config.json` runs as (its model's default sampler). */
+export function nativeSchedulerName(json: unknown): SchedulerName {
+  return NATIVE_ALGORITHM[parseClassName(json)];
+}
+
+/**
+ * Builds the scheduler a diffusers `scheduler_config.json` describes, or — with `algorithm` —
+ * another sampler on the same noise schedule (betas, prediction type, spacing), which is what
+ * a per-request `scheduler` choice means.
+ */
+export function fromDiffusersConfig(json: unknown, algorithm?: SchedulerName): Scheduler {
+  const className = parseClassName(json);
+  if (algorithm !== undefined && algorithm !== NATIVE_ALGORITHM[className]) {
+    const j = parseJson(json, className);
+    const config = withTrainedBetas(defined(commonConfig(j)), j);
+    switch (algorithm) {
+      case "euler":
+        return new EulerDiscreteScheduler(config);
+      case "ddim":
+        return new DDIMScheduler(config);
+      case "dpm++2m":
+        return new DPMSolverMultistepScheduler(config);
+    }
+  }
+  return fromNativeConfig(json);
+}
+
+function parseClassName(json: unknown): (typeof SUPPORTED_DIFFUSERS_SCHEDULERS)[number] {
   const className =
     typeof json === "object" && json !== null && "_class_name" in json
       ? json._class_name
@@ -83,12 +119,21 @@ export function fromDiffusersConfig(json: unknown): Scheduler {
       `Unsupported diffusers scheduler "${String(className)}"; supported: ${SUPPORTED_DIFFUSERS_SCHEDULERS.join(", ")}`,
     );
   }
+  return known.data;
+}
+
+function parseJson(json: unknown, className: string): DiffusersSchedulerJson {
   const parsed = DiffusersSchedulerJson.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`Invalid ${known.data} config: ${z.prettifyError(parsed.error)}`);
+    throw new Error(`Invalid ${className} config: ${z.prettifyError(parsed.error)}`);
   }
-  const j = parsed.data;
-  switch (known.data) {
+  return parsed.data;
+}
+
+function fromNativeConfig(json: unknown): Scheduler {
+  const className = parseClassName(json);
+  const j = parseJson(json, className);
+  switch (className) {
     case "EulerDiscreteScheduler":
     // LMS (Karras' linear multistep) shares Euler's σ schedule and config; its 4th-order history
     // is not implemented, so it runs as first-order Euler, the k-diffusion LMS at order 1.

@@ -27,7 +27,11 @@ import {
   type EulerDiscreteSchedulerConfig,
 } from "./scheduling-euler-discrete";
 
-export { fromDiffusersConfig, SUPPORTED_DIFFUSERS_SCHEDULERS } from "./from-diffusers-config";
+export {
+  fromDiffusersConfig,
+  nativeSchedulerName,
+  SUPPORTED_DIFFUSERS_SCHEDULERS,
+} from "./from-diffusers-config";
 export type {
   BetaSchedule,
   PredictionType,

@@ -12,7 +12,10 @@ import { Decoder, ImageStyle, MAX_PROMPT_LENGTH, OutputFormat } from "./images";
 export const SchedulerName = z.enum(["euler", "ddim", "dpm++2m"]);
 export type SchedulerName = z.infer<typeof SchedulerName>;
 
-const Seed = z.int().min(0).max(2 ** 32 - 1);
+const Seed = z
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
 
 /** One text-to-image request; `n` images share the prompt and use seeds `seed`, `seed+1`, …. */
 export const GenerateInput = z.strictObject({

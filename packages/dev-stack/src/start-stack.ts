@@ -82,6 +82,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       /listening on (http:\/\/\S+)/,
       readyTimeoutMs,
     );
+    // Listening comes first (liveness); ready means every model is loaded.
+    await waitForHttp(`${runtimeUrl}/readyz`, readyTimeoutMs, () => runtime.exited);
 
     // No telemetry and no fetch of the `Request.cf` sample: Limner must start offline.
     const wranglerEnv = {

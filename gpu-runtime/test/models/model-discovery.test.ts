@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadModelCatalog } from "../src/model-catalog";
+import { discoverModels } from "../../src/models/model-discovery";
 
 function modelsDir(manifests: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), "limner-models-"));
@@ -21,14 +22,14 @@ const manifest = (id: string, kinds: string[]) => ({
   components: Object.fromEntries(kinds.map((kind) => [kind, { kind, file: `${kind}.onnx` }])),
 });
 
-describe("loadModelCatalog", () => {
+describe("discoverModels", () => {
   it("lists every bundle with capabilities derived from its components, sorted by id", () => {
     const dir = modelsDir({
       b: manifest("zeta", ["captioner-image-encoder", "judge"]),
       a: manifest("alpha", ["denoiser"]),
     });
     mkdirSync(join(dir, "not-a-model"));
-    const models = loadModelCatalog(dir).list();
+    const models = discoverModels(dir).map((b) => b.info);
     expect(models.map((m) => m.id)).toEqual(["alpha", "zeta"]);
     expect(models[1]).toMatchObject({ capabilities: ["caption", "score"], version: "1.0.0" });
     expect(models[0]?.buckets.map((b) => b.name)).toEqual(["square", "landscape", "portrait"]);
@@ -36,23 +37,40 @@ describe("loadModelCatalog", () => {
   });
 
   it("is empty when the folder does not exist", () => {
-    expect(loadModelCatalog(join(tmpdir(), "limner-no-such-dir")).list()).toEqual([]);
+    expect(discoverModels(join(tmpdir(), "limner-no-such-dir"))).toEqual([]);
   });
 
   it("names the file and the field of a bad manifest", () => {
     const dir = modelsDir({
       broken: { id: "Not A Slug", version: "1", description: "", components: {} },
     });
-    expect(() => loadModelCatalog(dir)).toThrow(/broken\/model\.json[\s\S]*id/);
+    expect(() => discoverModels(dir)).toThrow(/broken\/model\.json[\s\S]*id/);
   });
 
   it("names the file of unparseable JSON", () => {
     const dir = modelsDir({ bad: "{ nope" });
-    expect(() => loadModelCatalog(dir)).toThrow(/Cannot read model manifest .*bad\/model\.json/);
+    expect(() => discoverModels(dir)).toThrow(/Cannot read .*bad\/model\.json/);
   });
 
   it("refuses two bundles with one id", () => {
     const dir = modelsDir({ one: manifest("same", []), two: manifest("same", []) });
-    expect(() => loadModelCatalog(dir)).toThrow(/share the id "same"/);
+    expect(() => discoverModels(dir)).toThrow(/share the id "same"/);
+  });
+});
+
+describe("discoverModels on a diffusers export", () => {
+  it("reads the tiny Optimum fixture as a generate-capable model with 1:1, 7:4 and 4:7 buckets", () => {
+    const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
+    const [bundle] = discoverModels(fixtures);
+    expect(bundle?.kind).toBe("diffusers");
+    expect(bundle?.info).toMatchObject({
+      id: "tiny-sd",
+      capabilities: ["generate"],
+      buckets: [
+        { name: "square", width: 64, height: 64 },
+        { name: "landscape", width: 112, height: 64 },
+        { name: "portrait", width: 64, height: 112 },
+      ],
+    });
   });
 });

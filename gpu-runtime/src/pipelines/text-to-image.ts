@@ -1,0 +1,296 @@
+/**
+ * Text-to-image with classifier-free guidance (Ho & Salimans 2022) over a latent diffusion
+ * model: tokenize → text encoder → denoiser over the scheduler's steps at the bucket's latent
+ * shape → decoder → RGB. Works for any model exposing the Optimum/diffusers tensor contract
+ * (limner-mini follows it too).
+ *
+ * Batching: images with the same bucket, step count, scheduler and decoder share every
+ * network call. Each image keeps its own latents, scheduler state and noise stream (seeded by
+ * its own seed), so an image comes out the same whether it ran alone or in a batch.
+ *
+ * @module
+ */
+import type { Decoder, SchedulerName } from "@limner/contracts";
+import type { InferencePool } from "../backend/inference-pool";
+import { float32, int32, int64, type SessionInfo, type TensorData } from "../backend/tensor-data";
+import { SeededRandom } from "../random/seeded-random";
+import type { Scheduler } from "../schedulers/scheduler";
+import type { TextTokenizer } from "../tokenizers/load-tokenizer";
+import { planarToRgb, type RgbImage } from "./latent-image";
+import { PipelineInputError } from "./pipeline-error";
+
+/** Tensor names as Optimum exports Stable Diffusion; other exports map theirs onto these roles. */
+export interface TextToImageTensorNames {
+  textEncoder: { inputIds: string; hiddenStates: string };
+  unet: { sample: string; timestep: string; encoderHiddenStates: string; output: string };
+  vaeDecoder: { latents: string; output: string };
+}
+
+export const OPTIMUM_TENSOR_NAMES: TextToImageTensorNames = Object.freeze({
+  textEncoder: { inputIds: "input_ids", hiddenStates: "last_hidden_state" },
+  unet: {
+    sample: "sample",
+    timestep: "timestep",
+    encoderHiddenStates: "encoder_hidden_states",
+    output: "out_sample",
+  },
+  vaeDecoder: { latents: "latent_sample", output: "sample" },
+});
+
+export interface LoadedSession {
+  key: string;
+  info: SessionInfo;
+}
+
+export interface TextToImageComponents {
+  pool: InferencePool;
+  sessions: { textEncoder: LoadedSession; unet: LoadedSession; vaeDecoder: LoadedSession };
+  names: TextToImageTensorNames;
+  tokenizer: TextTokenizer;
+  /** Prompt length the text encoder was trained with (77 for CLIP). */
+  maxTokens: number;
+  latentChannels: number;
+  /** Pixels per latent cell (8 for SD-style VAEs). */
+  vaeScaleFactor: number;
+  /** The VAE's latent scaling factor (0.18215 for SD 1.x). */
+  scalingFactor: number;
+  createScheduler(name: SchedulerName): Scheduler;
+}
+
+export interface ImageJob {
+  prompt: string;
+  negativePrompt: string;
+  seed: number;
+  guidanceScale: number;
+  /** Aborting drops the image from the batch at the next step boundary. */
+  signal: AbortSignal;
+  /** Called after every denoising step with this image's current latents `[C, h, w]`. */
+  onStep?(step: number, totalSteps: number, latents: Float32Array): void;
+}
+
+export interface BatchSettings {
+  width: number;
+  height: number;
+  steps: number;
+  scheduler: SchedulerName;
+  decoder: Decoder;
+}
+
+interface ActiveImage {
+  index: number;
+  job: ImageJob;
+  latents: Float32Array;
+  scheduler: Scheduler;
+  random: SeededRandom;
+  negative: Float32Array;
+  positive: Float32Array;
+}
+
+export class TextToImagePipeline {
+  readonly #c: TextToImageComponents;
+
+  constructor(components: TextToImageComponents) {
+    this.#c = components;
+  }
+
+  get latentChannels(): number {
+    return this.#c.latentChannels;
+  }
+
+  get vaeScaleFactor(): number {
+    return this.#c.vaeScaleFactor;
+  }
+
+  /**
+   * Generates one image per job; a slot holds an Error when that job was aborted, so one
+   * cancelled request never fails its batch companions.
+   */
+  async generate(
+    jobs: readonly ImageJob[],
+    settings: BatchSettings,
+  ): Promise<(RgbImage | Error)[]> {
+    const { latentChannels, vaeScaleFactor } = this.#c;
+    if (settings.decoder !== "vae") {
+      throw new PipelineInputError(`This model has no '${settings.decoder}' decoder; use 'vae'.`);
+    }
+    if (settings.width % vaeScaleFactor !== 0 || settings.height % vaeScaleFactor !== 0) {
+      throw new PipelineInputError(`Image sizes must be multiples of ${vaeScaleFactor}.`);
+    }
+    const h = settings.height / vaeScaleFactor;
+    const w = settings.width / vaeScaleFactor;
+    const results: (RgbImage | Error)[] = jobs.map(() => new Error("not generated"));
+
+    // 1. Text embeddings for every negative and positive prompt in one encoder call.
+    const { states, statesPerPrompt, contextDims } = await this.#encodeText(jobs);
+
+    // 2. Initial latents x_T ~ N(0, σ_init² I), one noise stream per image seed.
+    let active: ActiveImage[] = jobs.map((job, index) => {
+      const scheduler = this.#c.createScheduler(settings.scheduler);
+      scheduler.setTimesteps(settings.steps);
+      const latents = new SeededRandom(job.seed).randn(latentChannels * h * w);
+      for (let i = 0; i < latents.length; i++)
+        latents[i] = (latents[i] ?? 0) * scheduler.initNoiseSigma;
+      return {
+        index,
+        job,
+        latents,
+        scheduler,
+        // Noise the sampler itself injects (Euler churn, DDIM η) comes from a sibling stream.
+        random: new SeededRandom(job.seed).fork(1),
+        negative: states.subarray(index * statesPerPrompt, (index + 1) * statesPerPrompt),
+        positive: states.subarray(
+          (jobs.length + index) * statesPerPrompt,
+          (jobs.length + index + 1) * statesPerPrompt,
+        ),
+      };
+    });
+
+    const timesteps = active[0]?.scheduler.timesteps ?? [];
+    for (const [step, t] of timesteps.entries()) {
+      active = this.#dropAborted(active, results);
+      if (active.length === 0) return results;
+      // 3. ε = ε_uncond + s (ε_cond − ε_uncond) (CFG, eq. 6 of Ho & Salimans); the unconditional
+      // half is skipped when no image in the batch uses guidance.
+      const guided = active.some((a) => a.job.guidanceScale > 1);
+      const noise = await this.#denoise(active, t, guided, w, h, contextDims);
+      const plane = latentChannels * h * w;
+      for (const [row, image] of active.entries()) {
+        const cond = noise.subarray(
+          (guided ? active.length + row : row) * plane,
+          (guided ? active.length + row + 1 : row + 1) * plane,
+        );
+        let eps: Float32Array = cond;
+        if (guided && image.job.guidanceScale !== 1) {
+          const uncond = noise.subarray(row * plane, (row + 1) * plane);
+          const s = image.job.guidanceScale;
+          eps = new Float32Array(plane);
+          for (let i = 0; i < plane; i++)
+            eps[i] = (uncond[i] ?? 0) + s * ((cond[i] ?? 0) - (uncond[i] ?? 0));
+        }
+        image.latents = image.scheduler.step(eps, t, image.latents, image.random).prevSample;
+        image.job.onStep?.(step + 1, timesteps.length, image.latents);
+      }
+    }
+
+    // 4. Decode z / scaling_factor to pixels (diffusers: vae.decode(latents / scaling_factor)).
+    active = this.#dropAborted(active, results);
+    if (active.length === 0) return results;
+    const pixels = await this.#decode(active, w, h);
+    const imagePlane = 3 * settings.width * settings.height;
+    for (const [row, image] of active.entries()) {
+      results[image.index] = planarToRgb(pixels, row * imagePlane, settings.width, settings.height);
+    }
+    return results;
+  }
+
+  #dropAborted(active: ActiveImage[], results: (RgbImage | Error)[]): ActiveImage[] {
+    return active.filter((image) => {
+      if (!image.job.signal.aborted) return true;
+      const reason: unknown = image.job.signal.reason;
+      results[image.index] =
+        reason instanceof Error ? reason : new Error("The request was cancelled.");
+      return false;
+    });
+  }
+
+  async #encodeText(jobs: readonly ImageJob[]) {
+    const { tokenizer, maxTokens, sessions, names } = this.#c;
+    const prompts = [...jobs.map((j) => j.negativePrompt), ...jobs.map((j) => j.prompt)];
+    const ids = prompts.flatMap(
+      (text) =>
+        tokenizer.encode(text, { maxLength: maxTokens, padding: "max_length", truncation: true })
+          .ids,
+    );
+    const idsType = inputType(sessions.textEncoder.info, names.textEncoder.inputIds);
+    const dims = [prompts.length, maxTokens];
+    const inputIds = idsType === "int64" ? int64(dims, ids) : int32(dims, ids);
+    const out = await this.#c.pool.run(
+      sessions.textEncoder.key,
+      { [names.textEncoder.inputIds]: inputIds },
+      {
+        outputNames: [names.textEncoder.hiddenStates],
+      },
+    );
+    const states = floatOutput(out, names.textEncoder.hiddenStates);
+    const [, sequence = 0, hidden = 0] = states.dims;
+    return {
+      states: states.data,
+      statesPerPrompt: sequence * hidden,
+      contextDims: [sequence, hidden] as const,
+    };
+  }
+
+  async #denoise(
+    active: ActiveImage[],
+    t: number,
+    guided: boolean,
+    w: number,
+    h: number,
+    [sequence, hidden]: readonly [number, number],
+  ): Promise<Float32Array> {
+    const { sessions, names, latentChannels } = this.#c;
+    const rows = guided ? [...active, ...active] : active;
+    const plane = latentChannels * h * w;
+    const sample = new Float32Array(rows.length * plane);
+    const perPrompt = sequence * hidden;
+    const context = new Float32Array(rows.length * perPrompt);
+    rows.forEach((image, row) => {
+      sample.set(image.scheduler.scaleModelInput(image.latents, t), row * plane);
+      const unconditional = guided && row < active.length;
+      context.set(unconditional ? image.negative : image.positive, row * perPrompt);
+    });
+    const info = sessions.unet.info;
+    const timestepShape = info.inputs.find((i) => i.name === names.unet.timestep)?.shape ?? [];
+    // Exports declare timestep as [1] or [batch]; feed what the model declares (diffusers does).
+    const timestepCount = timestepShape[0] === 1 ? 1 : rows.length;
+    const timestep =
+      inputType(info, names.unet.timestep) === "int64"
+        ? int64([timestepCount], new Array(timestepCount).fill(Math.round(t)))
+        : float32([timestepCount], new Array(timestepCount).fill(t));
+    const out = await this.#c.pool.run(
+      sessions.unet.key,
+      {
+        [names.unet.sample]: float32([rows.length, latentChannels, h, w], sample),
+        [names.unet.timestep]: timestep,
+        [names.unet.encoderHiddenStates]: float32([rows.length, sequence, hidden], context),
+      },
+      { outputNames: [names.unet.output] },
+    );
+    return floatOutput(out, names.unet.output).data;
+  }
+
+  async #decode(active: ActiveImage[], w: number, h: number): Promise<Float32Array> {
+    const { sessions, names, latentChannels, scalingFactor } = this.#c;
+    const plane = latentChannels * h * w;
+    const latents = new Float32Array(active.length * plane);
+    active.forEach((image, row) => {
+      for (let i = 0; i < plane; i++)
+        latents[row * plane + i] = (image.latents[i] ?? 0) / scalingFactor;
+    });
+    const out = await this.#c.pool.run(
+      sessions.vaeDecoder.key,
+      { [names.vaeDecoder.latents]: float32([active.length, latentChannels, h, w], latents) },
+      { outputNames: [names.vaeDecoder.output] },
+    );
+    return floatOutput(out, names.vaeDecoder.output).data;
+  }
+}
+
+function inputType(info: SessionInfo, name: string): string {
+  const input = info.inputs.find((i) => i.name === name);
+  if (!input)
+    throw new Error(
+      `The model has no input '${name}' (it has ${info.inputs.map((i) => i.name).join(", ")}).`,
+    );
+  return input.type;
+}
+
+function floatOutput(
+  outputs: Record<string, TensorData>,
+  name: string,
+): Extract<TensorData, { type: "float32" }> {
+  const tensor = outputs[name];
+  if (!tensor || tensor.type !== "float32")
+    throw new Error(`The model returned no float32 output '${name}'.`);
+  return tensor;
+}

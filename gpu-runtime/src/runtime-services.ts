@@ -1,0 +1,152 @@
+/**
+ * Builds the runtime's services from its configuration: the inference pool (worker threads),
+ * the model bundles found on disk, dynamic batching, metrics, and the lifecycle
+ * (STARTING → READY/BUSY → DRAINING). Every failure leaves here as a `TRPCError`.
+ *
+ * @module
+ */
+import type { RuntimeModel, RuntimeStatus } from "@limner/contracts";
+import { closestBucket } from "@limner/contracts";
+import { InferencePool } from "./backend/inference-pool";
+import type { RuntimeEnv } from "./env";
+import { GenerationService, ModelNotFoundError } from "./generation/generation-service";
+import { checkImage, toBucketTensor } from "./images/image-input";
+import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
+import { loadModel } from "./models/load-model";
+import type { LoadedModel } from "./models/loaded-model";
+import { discoverModels } from "./models/model-discovery";
+import { PipelineInputError } from "./pipelines/pipeline-error";
+import type { RuntimeServices } from "./services";
+import { withTRPCErrors } from "./trpc-errors";
+
+export interface Runtime {
+  readonly services: RuntimeServices;
+  readonly metrics: RuntimeMetrics;
+  /** Loads every model; the runtime is READY when it resolves. */
+  start(): Promise<void>;
+  /** DRAINING at once; resolves when accepted work has finished and sessions are released. */
+  shutdown(): Promise<void>;
+}
+
+export function createRuntime(
+  env: RuntimeEnv,
+  version: string,
+  log: (line: string) => void = console.log,
+): Runtime {
+  let status: RuntimeStatus = "STARTING";
+  let pool: InferencePool | undefined;
+  const models = new Map<string, LoadedModel>();
+  const bundles = discoverModels(env.LIMNER_MODELS_DIR);
+  const metrics = createRuntimeMetrics({
+    queueDepth: () => generation.queueDepth,
+    active: () => generation.activeBatches,
+  });
+  const generation = new GenerationService(
+    models,
+    {
+      maxBatch: env.LIMNER_MAX_BATCH,
+      maxDelayMs: env.LIMNER_MAX_QUEUE_DELAY_MS,
+      maxQueued: env.LIMNER_MAX_QUEUED,
+    },
+    metrics,
+  );
+
+  const model = (id: string): LoadedModel => {
+    const found = models.get(id);
+    if (!found) throw new ModelNotFoundError(id, [...models.keys()]);
+    return found;
+  };
+  const pixelsAtBucket = async (image: string, info: RuntimeModel) => {
+    const checked = await checkImage(image, { maxPixels: env.LIMNER_MAX_INPUT_PIXELS });
+    const bucket = closestBucket(checked.width, checked.height, info.buckets);
+    return { bucket, pixels: await toBucketTensor(checked, bucket, env.LIMNER_MAX_INPUT_PIXELS) };
+  };
+  const counted = <T>(procedure: string, work: () => Promise<T>): Promise<T> =>
+    withTRPCErrors(work).then(
+      (result) => {
+        metrics.requests.inc({ procedure, outcome: "ok" });
+        return result;
+      },
+      (error: { code?: string }) => {
+        metrics.requests.inc({ procedure, outcome: error.code ?? "error" });
+        throw error;
+      },
+    );
+
+  const services: RuntimeServices = {
+    version,
+    startedAt: Date.now(),
+    models: () => bundles.map((b) => b.info).filter((info) => models.has(info.id)),
+    status: () => (status === "READY" && generation.queueDepth > 0 ? "BUSY" : status),
+    queueDepth: () => generation.queueDepth,
+    generate: (input, { signal, onEvent }) =>
+      counted("generate", () =>
+        generation.generate(input, { ...(signal ? { signal } : {}), onEvent }),
+      ),
+    caption: (input, { signal }) =>
+      counted("caption", async () => {
+        const loaded = model(input.model);
+        if (!loaded.imageToText)
+          throw new PipelineInputError(`Model '${input.model}' has no captioner.`);
+        const { bucket, pixels } = await pixelsAtBucket(input.image, loaded.info);
+        const caption = await loaded.imageToText.caption(pixels, bucket, {
+          detail: input.detail,
+          beams: input.beams,
+          ...(signal ? { signal } : {}),
+        });
+        return { model: loaded.info.id, detail: input.detail, caption };
+      }),
+    upsample: (input) =>
+      counted("upsample", async () => {
+        const loaded = model(input.model);
+        if (!loaded.upsampler)
+          throw new PipelineInputError(`Model '${input.model}' has no prompt upsampler.`);
+        return {
+          model: loaded.info.id,
+          revisedPrompt: await loaded.upsampler.upsample(input.prompt),
+        };
+      }),
+    score: (input, { signal }) =>
+      counted("score", async () => {
+        const loaded = model(input.model);
+        if (!loaded.similarity)
+          throw new PipelineInputError(
+            `Model '${input.model}' has no contrastive towers to score with.`,
+          );
+        const { bucket, pixels } = await pixelsAtBucket(input.image, loaded.info);
+        const similarity = await loaded.similarity.similarity(
+          pixels,
+          bucket,
+          input.prompt,
+          signal ? { signal } : {},
+        );
+        return { model: loaded.info.id, similarity };
+      }),
+  };
+
+  return {
+    services,
+    metrics,
+    async start() {
+      pool = await InferencePool.start({
+        executionProviders: env.LIMNER_EXECUTION_PROVIDERS,
+        ...(env.LIMNER_INTRA_OP_THREADS > 0 ? { intraOpThreads: env.LIMNER_INTRA_OP_THREADS } : {}),
+        log,
+      });
+      for (const bundle of bundles) {
+        const started = Date.now();
+        models.set(bundle.info.id, await loadModel(pool, bundle));
+        log(
+          `limner-runtime loaded ${bundle.info.id} (${bundle.info.capabilities.join(", ")}) in ${Date.now() - started} ms`,
+        );
+      }
+      status = "READY";
+    },
+    async shutdown() {
+      status = "DRAINING";
+      await generation.drain();
+      await Promise.all([...models.values()].map((m) => m.dispose()));
+      await pool?.close();
+    },
+  };
+}
