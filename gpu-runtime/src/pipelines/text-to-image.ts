@@ -290,7 +290,7 @@ function floatOutput(
   name: string,
 ): Extract<TensorData, { type: "float32" }> {
   const tensor = outputs[name];
-  if (!tensor || tensor.type !== "float32")
+  if (tensor?.type !== "float32")
     throw new Error(`The model returned no float32 output '${name}'.`);
   return tensor;
 }
