@@ -364,7 +364,13 @@ def write_json(path: str, data: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
-    out = parser.parse_args().out
+    parser.add_argument(
+        "--save-torch",
+        metavar="DIR",
+        help="also save the PyTorch weights (state dicts) there, for eager-vs-ONNX benchmarks",
+    )
+    args = parser.parse_args()
+    out = args.out
     if os.path.isdir(out):
         shutil.rmtree(out)
     os.makedirs(out)
@@ -498,6 +504,11 @@ def main() -> None:
             "scaling_factor": 0.18215,
         },
     )
+    if args.save_torch:
+        os.makedirs(args.save_torch, exist_ok=True)
+        for name, module in (("text_encoder", text_encoder), ("unet", unet), ("vae_decoder", vae_decoder)):
+            torch.save(module.state_dict(), os.path.join(args.save_torch, f"{name}.pt"))
+        write_json(os.path.join(args.save_torch, "config.json"), {"vocab_size": vocab_size})
     shutil.copyfile(
         os.path.join(os.path.dirname(os.path.abspath(__file__)), "tiny-sd-README.md"),
         os.path.join(out, "README.md"),

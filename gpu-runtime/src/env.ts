@@ -31,8 +31,12 @@ const RuntimeEnvSchema = z.object({
   LIMNER_INTRA_OP_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   /** Dynamic batching: most requests in one batch (1 disables batching). */
   LIMNER_MAX_BATCH: z.coerce.number().int().min(1).max(64).default(4),
-  /** Dynamic batching: longest a request waits for batch companions. */
-  LIMNER_MAX_QUEUE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(20),
+  /**
+   * Dynamic batching: longest an idle runtime holds a request to gather companions. 0 (default)
+   * is continuous batching: work starts at once, and requests that arrive while a batch runs
+   * are batched together — no added latency when traffic is light.
+   */
+  LIMNER_MAX_QUEUE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   /** Requests queued beyond this are refused at once with a retry hint. */
   LIMNER_MAX_QUEUED: z.coerce.number().int().min(1).max(10_000).default(64),
   /** Images larger than this many pixels are refused before decoding (decompression bombs). */
