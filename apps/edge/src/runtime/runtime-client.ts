@@ -5,7 +5,7 @@
  * @module
  */
 import type { RuntimeRouter } from "@limner/gpu-runtime/router";
-import { createTRPCClient, httpLink } from "@trpc/client";
+import { createTRPCClient, httpBatchStreamLink, httpLink, splitLink } from "@trpc/client";
 
 export type RuntimeClient = ReturnType<typeof createRuntimeClient>;
 
@@ -22,12 +22,18 @@ export function createRuntimeClient({
   requestId,
   fetch,
 }: RuntimeClientOptions) {
+  const options = {
+    url: `${baseUrl}/trpc`,
+    headers: { authorization: `Bearer ${serviceToken}`, "x-request-id": requestId },
+    ...(fetch ? { fetch } : {}),
+  };
   return createTRPCClient<RuntimeRouter>({
     links: [
-      httpLink({
-        url: `${baseUrl}/trpc`,
-        headers: { authorization: `Bearer ${serviceToken}`, "x-request-id": requestId },
-        ...(fetch ? { fetch } : {}),
+      // `generate` streams progress events (JSON lines); everything else is one answer.
+      splitLink({
+        condition: (op) => op.path === "generate",
+        true: httpBatchStreamLink(options),
+        false: httpLink(options),
       }),
     ],
   });

@@ -1,12 +1,14 @@
 /**
  * The runtimes this edge may call. A call goes to one runtime; if that runtime cannot be
- * reached at all, the next is tried, so one dead box does not fail requests while others live.
+ * reached, or answers that it is overloaded or draining, the next is tried with the same request
+ * id (runtimes deduplicate by it), so one dead or busy box does not fail requests while others
+ * can serve.
  *
  * @module
  */
 import { apiError } from "../api-error";
 import { createRuntimeClient, type RuntimeClient } from "./runtime-client";
-import { isConnectionFailure, translateRuntimeError } from "./runtime-errors";
+import { isConnectionFailure, isOverload, translateRuntimeError } from "./runtime-errors";
 
 export interface RuntimePoolOptions {
   urls: readonly string[];
