@@ -14,6 +14,7 @@ import type { EdgeEnv } from "./env";
 import { apiKeyAuth } from "./middleware/api-key-auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { requestId } from "./middleware/request-id";
+import { fileRoutes } from "./routes/files";
 import { healthRoutes } from "./routes/health";
 import { imageRoutes } from "./routes/images";
 import { modelRoutes } from "./routes/models";
@@ -35,6 +36,8 @@ export function createApp(): Hono<EdgeEnv> {
     await next();
   });
   app.route("/", healthRoutes);
+  // Signed URLs authorise themselves, so files are served before API-key checks.
+  app.route("/v1/files", fileRoutes);
 
   app.use("/v1/*", apiKeyAuth());
   app.use("/v1/*", bodyLimit({ maxBytes: MAX_JSON_BODY_BYTES }));

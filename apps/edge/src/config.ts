@@ -14,6 +14,16 @@ export interface EdgeBindings {
   RUNTIME_SERVICE_TOKEN?: string;
   /** Local development only: this exact key is accepted (it is stored hashed in D1 on first use). */
   LIMNER_DEV_KEY?: string;
+  /** Secret for signing file URLs (HMAC-SHA256); at least 32 characters. */
+  FILES_SIGNING_KEY?: string;
+  /** The model `dall-e-3` and an absent `model` mean. */
+  LIMNER_DEFAULT_MODEL?: string;
+  /** Prompt upsampling strategy: `model` (default), `llm` or `off`. */
+  UPSAMPLE_STRATEGY?: string;
+  /** For `llm` upsampling: an OpenAI-compatible chat completions base URL, key and model. */
+  UPSAMPLE_LLM_URL?: string;
+  UPSAMPLE_LLM_KEY?: string;
+  UPSAMPLE_LLM_MODEL?: string;
 }
 
 export const API_KEY_PATTERN = /^lmn_[A-Za-z0-9_-]{16,128}$/;
@@ -28,12 +38,23 @@ const EdgeConfigSchema = z.object({
     .string()
     .regex(API_KEY_PATTERN, "must look like lmn_ followed by 16+ letters, digits, _ or -")
     .optional(),
+  FILES_SIGNING_KEY: z.string().min(32, "must be a secret of at least 32 characters"),
+  LIMNER_DEFAULT_MODEL: z.string().min(1).default("limner-mini"),
+  UPSAMPLE_STRATEGY: z.enum(["model", "llm", "off"]).default("model"),
+  UPSAMPLE_LLM_URL: z.url({ protocol: /^https?$/ }).optional(),
+  UPSAMPLE_LLM_KEY: z.string().optional(),
+  UPSAMPLE_LLM_MODEL: z.string().default("gpt-4o-mini"),
 });
 
 export interface EdgeConfig {
   runtimeUrls: string[];
   runtimeServiceToken: string;
   devKey: string | undefined;
+  filesSigningKey: string;
+  defaultModel: string;
+  upsampling:
+    | { strategy: "model" | "off" }
+    | { strategy: "llm"; url: string; apiKey: string | undefined; model: string };
 }
 
 const cache = new WeakMap<object, EdgeConfig>();
@@ -47,10 +68,25 @@ export function edgeConfig(env: EdgeBindings): EdgeConfig {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new Error(`Edge misconfigured: ${problems.join("; ")}`);
   }
+  const data = parsed.data;
+  if (data.UPSAMPLE_STRATEGY === "llm" && !data.UPSAMPLE_LLM_URL) {
+    throw new Error("Edge misconfigured: UPSAMPLE_STRATEGY=llm needs UPSAMPLE_LLM_URL");
+  }
   const config: EdgeConfig = {
-    runtimeUrls: parsed.data.RUNTIME_URLS,
-    runtimeServiceToken: parsed.data.RUNTIME_SERVICE_TOKEN,
-    devKey: parsed.data.LIMNER_DEV_KEY,
+    runtimeUrls: data.RUNTIME_URLS,
+    runtimeServiceToken: data.RUNTIME_SERVICE_TOKEN,
+    devKey: data.LIMNER_DEV_KEY,
+    filesSigningKey: data.FILES_SIGNING_KEY,
+    defaultModel: data.LIMNER_DEFAULT_MODEL,
+    upsampling:
+      data.UPSAMPLE_STRATEGY === "llm" && data.UPSAMPLE_LLM_URL
+        ? {
+            strategy: "llm",
+            url: data.UPSAMPLE_LLM_URL,
+            apiKey: data.UPSAMPLE_LLM_KEY,
+            model: data.UPSAMPLE_LLM_MODEL,
+          }
+        : { strategy: data.UPSAMPLE_STRATEGY === "llm" ? "model" : data.UPSAMPLE_STRATEGY },
   };
   cache.set(env, config);
   return config;

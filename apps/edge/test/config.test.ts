@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { type EdgeBindings, edgeConfig } from "../src/config";
 
+const SIGNING_KEY = "k".repeat(32);
 const bindings = (vars: Partial<EdgeBindings>) =>
-  ({ DB: {}, FILES: {}, RUNTIME_URLS: "", ...vars }) as unknown as EdgeBindings;
+  ({
+    DB: {},
+    FILES: {},
+    RUNTIME_URLS: "",
+    FILES_SIGNING_KEY: SIGNING_KEY,
+    ...vars,
+  }) as unknown as EdgeBindings;
 
 describe("edgeConfig", () => {
   it("splits and trims the runtime pool and keeps the token", () => {
@@ -16,6 +23,9 @@ describe("edgeConfig", () => {
       runtimeUrls: ["http://a:1", "http://b:2"],
       runtimeServiceToken: "0123456789abcdef",
       devKey: undefined,
+      filesSigningKey: SIGNING_KEY,
+      defaultModel: "limner-mini",
+      upsampling: { strategy: "model" },
     });
   });
 
@@ -29,6 +39,27 @@ describe("edgeConfig", () => {
         }),
       ),
     ).toThrow(/RUNTIME_URLS.*RUNTIME_SERVICE_TOKEN.*LIMNER_DEV_KEY/);
+  });
+
+  it("needs an endpoint for llm upsampling and reads its settings", () => {
+    const base = { RUNTIME_URLS: "http://a:1", RUNTIME_SERVICE_TOKEN: "0123456789abcdef" };
+    expect(() => edgeConfig(bindings({ ...base, UPSAMPLE_STRATEGY: "llm" }))).toThrow(
+      /UPSAMPLE_LLM_URL/,
+    );
+    const config = edgeConfig(
+      bindings({
+        ...base,
+        UPSAMPLE_STRATEGY: "llm",
+        UPSAMPLE_LLM_URL: "http://llm:1/v1",
+        UPSAMPLE_LLM_KEY: "k",
+      }),
+    );
+    expect(config.upsampling).toEqual({
+      strategy: "llm",
+      url: "http://llm:1/v1",
+      apiKey: "k",
+      model: "gpt-4o-mini",
+    });
   });
 
   it("validates once per bindings object", () => {

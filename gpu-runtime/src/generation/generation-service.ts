@@ -117,6 +117,7 @@ export class GenerationService {
       );
     }
     const defaults = model.generationDefaults;
+    const hd = input.quality === "hd";
     return {
       input,
       pipeline,
@@ -125,9 +126,9 @@ export class GenerationService {
       settings: {
         width: bucket.width,
         height: bucket.height,
-        steps: input.steps ?? defaults.steps,
+        steps: input.steps ?? (hd ? Math.min(100, defaults.steps * 2) : defaults.steps),
         scheduler: input.scheduler ?? defaults.scheduler,
-        decoder: input.decoder ?? defaults.decoder,
+        decoder: input.decoder ?? (hd && pipeline.decoders.includes("consistency") ? "consistency" : defaults.decoder),
       },
       guidanceScale: input.guidanceScale ?? defaults.guidanceScale,
       seed: input.seed ?? randomInt(0, 2 ** 32 - 1),

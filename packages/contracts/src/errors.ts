@@ -74,6 +74,9 @@ export const ERROR_CODES = Object.freeze({
   // longer exist, and clients retry 401s with fresh credentials rather than giving up as on 403.
   key_revoked: { status: 401, type: "authentication_error" },
   insufficient_scope: { status: 403, type: "permission_error" },
+  // Signed file URLs: a bad signature and an expired one are both refusals of access.
+  invalid_signature: { status: 403, type: "permission_error" },
+  url_expired: { status: 403, type: "permission_error" },
   not_found: { status: 404, type: "not_found_error" },
   unknown_url: { status: 404, type: "not_found_error" },
   model_not_found: { status: 404, type: "not_found_error" },

@@ -62,7 +62,9 @@ export const MAX_PROMPT_LENGTH = 4000;
 export const ImageGenerationRequest = z.strictObject({
   // --- OpenAI dall-e-3 fields ---
   prompt: z.string().min(1).max(MAX_PROMPT_LENGTH),
-  model: z.string().min(1).default(DEFAULT_IMAGE_MODEL),
+  // Absent means the deployment's default model (limner-mini unless configured otherwise),
+  // which only the edge knows; so no default is filled in here.
+  model: z.string().min(1).optional(),
   // dall-e-3 itself only allows n=1; Limner batches small images cheaply, so it allows a few.
   n: z.int().min(1).max(4).default(1),
   size: ImageSize.default("1024x1024"),

@@ -32,6 +32,8 @@ export const GenerateInput = z.strictObject({
     .object({ width: z.int().min(8).max(4096), height: z.int().min(8).max(4096) })
     .optional(),
   steps: z.int().min(1).max(100).optional(),
+  /** dall-e-3's `quality`: `hd` doubles the model's default steps and prefers its best decoder. */
+  quality: z.enum(["standard", "hd"]).default("standard"),
   guidanceScale: z.number().min(0).max(30).optional(),
   /** Chosen by the runtime (and reported) when absent. */
   seed: Seed.optional(),
@@ -111,9 +113,65 @@ export const RuntimeScoreInput = z.strictObject({
 });
 export type RuntimeScoreInput = z.output<typeof RuntimeScoreInput>;
 
+/** A 3×3 grid cell, named as the shapes world's captions name it. */
+export const SceneGraphPosition = z.object({
+  column: z.enum(["left", "centre", "right"]),
+  row: z.enum(["top", "middle", "bottom"]),
+});
+export type SceneGraphPosition = z.infer<typeof SceneGraphPosition>;
+
+/**
+ * One object the judge read from the image. The words are the judge's vocabulary (the shapes
+ * world's: e.g. shape `star`, colour `red`, size `small|medium|large`, texture
+ * `plain|striped|dotted|checkered`); strings rather than enums so a judge with a larger
+ * vocabulary does not change the protocol.
+ */
+export const SceneGraphObject = z.object({
+  shape: z.string().min(1),
+  colour: z.string().min(1),
+  size: z.string().min(1),
+  texture: z.string().min(1),
+  position: SceneGraphPosition,
+});
+export type SceneGraphObject = z.infer<typeof SceneGraphObject>;
+
+/** What the judge reads back from an image, objects in reading order (row, then column). */
+export const SceneGraph = z.object({
+  background: z.string().min(1),
+  objects: z.array(SceneGraphObject),
+});
+export type SceneGraph = z.infer<typeof SceneGraph>;
+
+/** A fraction in [0, 1], or `null` when the prompt states nothing this score could check. */
+const CompBenchScore = z.number().min(0).max(1).nullable();
+
+/**
+ * T2I-CompBench-style scores of the prompt against the judge's scene graph:
+ * - `colourBinding`: prompt objects with a colour for which an object of that shape has it;
+ * - `shapeBinding`: prompt objects whose shape is present;
+ * - `textureBinding`: prompt objects with a texture for which an object of that shape has it;
+ * - `counting`: stated counts (all objects, and per shape) that match;
+ * - `spatial`: stated relations (left of, right of, above, below) that hold between the grid
+ *   cells of the named objects.
+ */
+export const CompBenchScores = z.object({
+  colourBinding: CompBenchScore,
+  shapeBinding: CompBenchScore,
+  textureBinding: CompBenchScore,
+  counting: CompBenchScore,
+  spatial: CompBenchScore,
+});
+export type CompBenchScores = z.infer<typeof CompBenchScores>;
+
 export const RuntimeScoreResult = z.object({
   model: z.string(),
-  /** Cosine similarity of the contrastive image and text embeddings, in [-1, 1]. */
-  similarity: z.number(),
+  /**
+   * Cosine similarity of the contrastive image and text embeddings, in [-1, 1]; `null` when
+   * the model has no contrastive towers (the judge's scores need none).
+   */
+  similarity: z.number().nullable(),
+  /** The scene graph the runtime's judge read from the image, independent of the generator. */
+  sceneGraph: SceneGraph,
+  scores: CompBenchScores,
 });
 export type RuntimeScoreResult = z.infer<typeof RuntimeScoreResult>;

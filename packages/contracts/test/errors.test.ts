@@ -22,6 +22,8 @@ const EXPECTED_STATUS: Record<ErrorCode, number> = {
   missing_api_key: 401,
   key_revoked: 401,
   insufficient_scope: 403,
+  invalid_signature: 403,
+  url_expired: 403,
   not_found: 404,
   unknown_url: 404,
   model_not_found: 404,

@@ -16,7 +16,6 @@ describe("ImageGenerationRequest", () => {
   it("fills dall-e-3's defaults for a minimal request", () => {
     expect(ImageGenerationRequest.parse({ prompt: "a red square" })).toEqual({
       prompt: "a red square",
-      model: "limner-mini",
       n: 1,
       size: "1024x1024",
       quality: "standard",
@@ -178,7 +177,7 @@ describe("types", () => {
   it("output: defaults are filled in", () => {
     expectTypeOf<ImageGenerationRequest["size"]>().toEqualTypeOf<ImageSize>();
     expectTypeOf<ImageGenerationRequest["n"]>().toEqualTypeOf<number>();
-    expectTypeOf<ImageGenerationRequest["model"]>().toEqualTypeOf<string>();
+    expectTypeOf<ImageGenerationRequest["model"]>().toEqualTypeOf<string | undefined>();
     expectTypeOf<ImageGenerationRequest["stream"]>().toEqualTypeOf<boolean>();
     expectTypeOf<ImageGenerationRequest["quality"]>().toEqualTypeOf<"standard" | "hd">();
     expectTypeOf<ImageGenerationRequest["seed"]>().toEqualTypeOf<number | undefined>();

@@ -34,6 +34,8 @@ export interface StackOptions {
   onLog?: (line: string) => void;
   /** How long each process may take to become ready. Default 90 s (first wrangler start is slow). */
   readyTimeoutMs?: number;
+  /** Extra wrangler vars for the edge (e.g. `LIMNER_DEFAULT_MODEL`). */
+  edgeVars?: Record<string, string>;
 }
 
 export interface RunningStack {
@@ -109,9 +111,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
     // Secrets go through an env file (mode 600), not argv, so `ps` does not show them.
     const secretsFile = join(secretsDir, "edge.env");
+    const filesSigningKey = randomBytes(32).toString("base64url");
     writeFileSync(
       secretsFile,
-      `RUNTIME_SERVICE_TOKEN=${serviceToken}\nLIMNER_DEV_KEY=${apiKey}\n`,
+      `RUNTIME_SERVICE_TOKEN=${serviceToken}\nLIMNER_DEV_KEY=${apiKey}\nFILES_SIGNING_KEY=${filesSigningKey}\n`,
       { mode: 0o600 },
     );
     const edge = spawnManaged(
@@ -132,6 +135,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         secretsFile,
         "--var",
         `RUNTIME_URLS:${runtimeUrl}`,
+        ...Object.entries(options.edgeVars ?? {}).flatMap(([name, value]) => [
+          "--var",
+          `${name}:${value}`,
+        ]),
         "--show-interactive-dev-session=false",
       ],
       { cwd: EDGE_DIR, env: wranglerEnv, onLine },

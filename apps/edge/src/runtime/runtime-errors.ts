@@ -53,7 +53,10 @@ export function translateRuntimeError(error: unknown, runtimeUrl: string): ApiEr
     case "UNAUTHORIZED":
     case "FORBIDDEN":
       // The client did nothing wrong: the edge's service token does not match the runtime's.
-      return apiError("upstream_error", `GPU runtime ${runtimeUrl} rejected the edge's service token.`);
+      return apiError(
+        "upstream_error",
+        `GPU runtime ${runtimeUrl} rejected the edge's service token.`,
+      );
     default:
       return apiError("upstream_error", `GPU runtime ${runtimeUrl} failed: ${error.message}`);
   }
