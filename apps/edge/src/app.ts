@@ -6,6 +6,7 @@
  */
 import { errorEnvelope, statusForCode } from "@limner/contracts";
 import { Hono } from "hono";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "./api-error";
@@ -14,14 +15,20 @@ import type { EdgeEnv } from "./env";
 import { apiKeyAuth } from "./middleware/api-key-auth";
 import { bodyLimit } from "./middleware/body-limit";
 import { requestId } from "./middleware/request-id";
+import { captionRoutes } from "./routes/captions";
 import { fileRoutes } from "./routes/files";
 import { healthRoutes } from "./routes/health";
 import { imageRoutes } from "./routes/images";
 import { modelRoutes } from "./routes/models";
+import { openApiRoutes } from "./routes/openapi";
+import { playgroundRoutes } from "./routes/playground";
+import { promptRoutes } from "./routes/prompts";
 import { RuntimePool } from "./runtime/runtime-pool";
 
 /** JSON bodies larger than this are refused before parsing (chunked bodies are counted too). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+/** Image uploads (captions): a 16 Mpx PNG fits, base64 overhead included. */
+export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
 
 export function createApp(): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
@@ -36,13 +43,27 @@ export function createApp(): Hono<EdgeEnv> {
     await next();
   });
   app.route("/", healthRoutes);
+  app.route("/", openApiRoutes);
+  app.route("/", playgroundRoutes);
+  // Browser apps call the API directly; they must be able to read ids and limit headers.
+  app.use(
+    "/v1/*",
+    cors({
+      origin: "*",
+      allowHeaders: ["authorization", "content-type", "x-request-id"],
+      exposeHeaders: ["x-request-id", "retry-after", "retry-after-ms", "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-ratelimit-limit-images", "x-ratelimit-remaining-images", "x-ratelimit-reset-images"],
+      maxAge: 600,
+    }),
+  );
   // Signed URLs authorise themselves, so files are served before API-key checks.
   app.route("/v1/files", fileRoutes);
 
   app.use("/v1/*", apiKeyAuth());
-  app.use("/v1/*", bodyLimit({ maxBytes: MAX_JSON_BODY_BYTES }));
+  app.use("/v1/*", bodyLimit({ maxBytes: (path) => (path === "/v1/images/captions" ? MAX_UPLOAD_BYTES : MAX_JSON_BODY_BYTES) }));
   app.route("/v1/models", modelRoutes);
   app.route("/v1/images", imageRoutes);
+  app.route("/v1/images", captionRoutes);
+  app.route("/v1/prompts", promptRoutes);
 
   app.notFound((c) =>
     c.json(errorEnvelope("unknown_url", `Invalid URL (${c.req.method} ${c.req.path})`), 404),

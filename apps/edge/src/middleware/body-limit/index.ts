@@ -12,19 +12,17 @@ import { apiError } from "../../api-error";
 import type { EdgeEnv } from "../../env";
 
 export interface BodyLimitOptions {
-  maxBytes: number;
+  /** A fixed limit, or one per request path. */
+  maxBytes: number | ((path: string) => number);
   /** How much of an oversize body is drained before giving up on the connection. */
   maxDrainBytes?: number;
 }
 
-export function bodyLimit({
-  maxBytes,
-  maxDrainBytes = 32 * maxBytes,
-}: BodyLimitOptions): MiddlewareHandler<EdgeEnv> {
-  const tooLarge = () =>
-    apiError("payload_too_large", `Request bodies are limited to ${maxBytes} bytes.`);
-
+export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<EdgeEnv> {
   return async function bodyLimit(c, next) {
+    const maxBytes = typeof options.maxBytes === "number" ? options.maxBytes : options.maxBytes(c.req.path);
+    const maxDrainBytes = options.maxDrainBytes ?? 32 * maxBytes;
+    const tooLarge = () => apiError("payload_too_large", `Request bodies are limited to ${maxBytes} bytes.`);
     const body = c.req.raw.body;
     if (!body) return next();
     const declared = Number(c.req.header("content-length") ?? Number.NaN);

@@ -1,0 +1,47 @@
+/**
+ * `POST /v1/images/captions`: describes an image with the model's captioner, `detail: short`
+ * (main subjects) or `descriptive` (everything: the style the image model is trained on). The
+ * image comes as a multipart `file` or as JSON `image` (base64 or a data URL).
+ *
+ * @module
+ */
+import { CaptionDetail, CaptionRequest, type CaptionResponse } from "@limner/contracts";
+import { Hono } from "hono";
+import { apiError } from "../api-error";
+import { edgeConfig } from "../config";
+import type { EdgeEnv } from "../env";
+import { base64ToBytes, bytesToBase64, checkUploadedImage } from "../images/image-upload";
+import { readValidatedJson } from "../request-body";
+
+export const captionRoutes = new Hono<EdgeEnv>().post("/captions", async (c) => {
+  let image: Uint8Array;
+  let detail: CaptionDetail = "descriptive";
+  let model: string | undefined;
+  if ((c.req.header("content-type") ?? "").startsWith("multipart/form-data")) {
+    const form = await c.req.formData().catch(() => {
+      throw apiError("invalid_request", "The multipart body could not be parsed.");
+    });
+    const file: unknown = form.get("file");
+    if (typeof file === "string" || !(file instanceof Blob)) {
+      throw apiError("missing_required_parameter", "Missing required parameter: 'file' (an image upload).", "file");
+    }
+    const parsedDetail = CaptionDetail.safeParse(form.get("detail") ?? "descriptive");
+    if (!parsedDetail.success) throw apiError("invalid_value", "'detail' must be 'short' or 'descriptive'.", "detail");
+    detail = parsedDetail.data;
+    const formModel = form.get("model");
+    model = typeof formModel === "string" && formModel.length > 0 ? formModel : undefined;
+    image = new Uint8Array(await file.arrayBuffer());
+  } else {
+    const request = await readValidatedJson(c, CaptionRequest);
+    detail = request.detail;
+    model = request.model;
+    image = base64ToBytes(request.image);
+  }
+  checkUploadedImage(image);
+  const modelId = model ?? edgeConfig(c.env).defaultModel;
+  const result = await c.var.runtimes.call(c.var.requestId, (runtime) =>
+    runtime.caption.mutate({ model: modelId, image: bytesToBase64(image), detail }),
+  );
+  const response: CaptionResponse = { caption: result.caption, detail: result.detail, model: result.model };
+  return c.json(response);
+});

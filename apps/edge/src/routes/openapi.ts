@@ -1,0 +1,72 @@
+/**
+ * `GET /openapi.json`: the HTTP API described from the same zod contracts that validate it, so
+ * the document cannot drift from the behaviour.
+ *
+ * @module
+ */
+import {
+  CaptionRequest,
+  CaptionResponse,
+  ErrorEnvelope,
+  ImageGenerationRequest,
+  ImageGenerationResponse,
+  ModelList,
+  UpsampleRequest,
+  UpsampleResponse,
+} from "@limner/contracts";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { EdgeEnv } from "../env";
+
+const schema = (s: z.ZodType, io: "input" | "output") => z.toJSONSchema(s, { io, unrepresentable: "any" });
+
+const json = (s: z.ZodType, io: "input" | "output") => ({ "application/json": { schema: schema(s, io) } });
+
+const errors = {
+  "4XX": { description: "OpenAI error envelope", content: json(ErrorEnvelope, "output") },
+  "5XX": { description: "OpenAI error envelope", content: json(ErrorEnvelope, "output") },
+};
+
+function document(serverUrl: string) {
+  const post = (summary: string, request: z.ZodType, response: z.ZodType) => ({
+    post: {
+      summary,
+      requestBody: { required: true, content: json(request, "input") },
+      responses: { "200": { description: "OK", content: json(response, "output") }, ...errors },
+    },
+  });
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Limner API",
+      version: "1.0.0",
+      description: "OpenAI-compatible Images API with Limner's extensions. Authenticate with `Authorization: Bearer lmn_…`.",
+    },
+    servers: [{ url: serverUrl }],
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    security: [{ bearer: [] }],
+    paths: {
+      "/v1/images/generations": post("Generate images (dall-e-3 fields + Limner extensions)", ImageGenerationRequest, ImageGenerationResponse),
+      "/v1/images/captions": post("Caption an image (JSON base64; multipart `file` also accepted)", CaptionRequest, CaptionResponse),
+      "/v1/prompts/upsample": post("Rewrite a short prompt into a descriptive one", UpsampleRequest, UpsampleResponse),
+      "/v1/models": {
+        get: { summary: "List models", responses: { "200": { description: "OK", content: json(ModelList, "output") }, ...errors } },
+      },
+      "/v1/files/{id}": {
+        get: {
+          summary: "Download a generated image through its signed URL (no API key)",
+          security: [],
+          parameters: ["id", "expires", "signature"].map((name) => ({
+            name,
+            in: name === "id" ? "path" : "query",
+            required: true,
+            schema: { type: "string" },
+          })),
+          responses: { "200": { description: "The image" }, ...errors },
+        },
+      },
+    },
+  };
+}
+
+export const openApiRoutes = new Hono<EdgeEnv>().get("/openapi.json", (c) => c.json(document(new URL(c.req.url).origin)));
