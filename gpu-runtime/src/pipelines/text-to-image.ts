@@ -1,8 +1,9 @@
 /**
  * Text-to-image with classifier-free guidance (Ho & Salimans 2022) over a latent diffusion
  * model: tokenize → text encoder → denoiser over the scheduler's steps at the bucket's latent
- * shape → decoder → RGB. Works for any model exposing the Optimum/diffusers tensor contract
- * (limner-mini follows it too).
+ * shape → decoder → RGB. Works for any model exposing the Optimum/diffusers tensor contract;
+ * limner bundles map their own tensor names onto the same roles (docs/model-manifest.md) and
+ * may add the 2-step consistency decoder (`consistency-decoder.ts`).
  *
  * Batching: images with the same bucket, step count, scheduler and decoder share every
  * network call. Each image keeps its own latents, scheduler state and noise stream (seeded by
@@ -16,6 +17,7 @@ import { float32, int32, int64, type SessionInfo, type TensorData } from "../bac
 import { SeededRandom } from "../random/seeded-random";
 import type { Scheduler } from "../schedulers/scheduler";
 import type { TextTokenizer } from "../tokenizers/load-tokenizer";
+import type { ConsistencyDecoder } from "./consistency-decoder";
 import { planarToRgb, type RgbImage } from "./latent-image";
 import { PipelineInputError } from "./pipeline-error";
 
@@ -55,6 +57,8 @@ export interface TextToImageComponents {
   /** The VAE's latent scaling factor (0.18215 for SD 1.x). */
   scalingFactor: number;
   createScheduler(name: SchedulerName): Scheduler;
+  /** DALL-E 3's 2-step decoder; without it only `decoder: "vae"` is served. */
+  consistencyDecoder?: ConsistencyDecoder;
 }
 
 export interface ImageJob {
@@ -101,6 +105,11 @@ export class TextToImagePipeline {
     return this.#c.vaeScaleFactor;
   }
 
+  /** The decoders this model can finish an image with, so callers can refuse others early. */
+  get decoders(): readonly Decoder[] {
+    return this.#c.consistencyDecoder ? ["vae", "consistency"] : ["vae"];
+  }
+
   /**
    * Generates one image per job; a slot holds an Error when that job was aborted, so one
    * cancelled request never fails its batch companions.
@@ -110,8 +119,10 @@ export class TextToImagePipeline {
     settings: BatchSettings,
   ): Promise<(RgbImage | Error)[]> {
     const { latentChannels, vaeScaleFactor } = this.#c;
-    if (settings.decoder !== "vae") {
-      throw new PipelineInputError(`This model has no '${settings.decoder}' decoder; use 'vae'.`);
+    if (!this.decoders.includes(settings.decoder)) {
+      throw new PipelineInputError(
+        `This model has no '${settings.decoder}' decoder; use ${this.decoders.map((d) => `'${d}'`).join(" or ")}.`,
+      );
     }
     if (settings.width % vaeScaleFactor !== 0 || settings.height % vaeScaleFactor !== 0) {
       throw new PipelineInputError(`Image sizes must be multiples of ${vaeScaleFactor}.`);
@@ -175,7 +186,10 @@ export class TextToImagePipeline {
     // 4. Decode z / scaling_factor to pixels (diffusers: vae.decode(latents / scaling_factor)).
     active = this.#dropAborted(active, results);
     if (active.length === 0) return results;
-    const pixels = await this.#decode(active, w, h);
+    const pixels =
+      settings.decoder === "consistency"
+        ? await this.#decodeConsistency(active, w, h)
+        : await this.#decode(active, w, h);
     const imagePlane = 3 * settings.width * settings.height;
     for (const [row, image] of active.entries()) {
       results[image.index] = planarToRgb(pixels, row * imagePlane, settings.width, settings.height);
@@ -260,12 +274,11 @@ export class TextToImagePipeline {
   }
 
   async #decode(active: ActiveImage[], w: number, h: number): Promise<Float32Array> {
-    const { sessions, names, latentChannels, scalingFactor } = this.#c;
+    const { sessions, names, latentChannels } = this.#c;
     const plane = latentChannels * h * w;
     const latents = new Float32Array(active.length * plane);
     active.forEach((image, row) => {
-      for (let i = 0; i < plane; i++)
-        latents[row * plane + i] = (image.latents[i] ?? 0) / scalingFactor;
+      latents.set(this.#unscaled(image.latents), row * plane);
     });
     const out = await this.#c.pool.run(
       sessions.vaeDecoder.key,
@@ -273,6 +286,23 @@ export class TextToImagePipeline {
       { outputNames: [names.vaeDecoder.output] },
     );
     return floatOutput(out, names.vaeDecoder.output).data;
+  }
+
+  /** The consistency decoder is conditioned on the same z / scaling_factor the VAE decodes. */
+  async #decodeConsistency(active: ActiveImage[], w: number, h: number): Promise<Float32Array> {
+    const decoder = this.#c.consistencyDecoder;
+    if (!decoder) throw new PipelineInputError("This model has no 'consistency' decoder.");
+    const rows = active.map((image) => ({
+      latents: this.#unscaled(image.latents),
+      // Fork 2 of the image's seed: the root stream gave x_T, fork 1 the sampler's own noise.
+      random: new SeededRandom(image.job.seed).fork(2),
+    }));
+    return decoder.decode(rows, this.#c.latentChannels, w, h);
+  }
+
+  #unscaled(latents: Float32Array): Float32Array {
+    const { scalingFactor } = this.#c;
+    return latents.map((v) => v / scalingFactor);
   }
 }
 

@@ -1,0 +1,165 @@
+/**
+ * TextToImagePipeline as loaded from the tiny-limner bundle's `model.json` (every generation
+ * component, random weights) and from the tiny Optimum export, through a real InferencePool:
+ * both decoders at the three buckets, seeds, batching, and the decoder contract.
+ */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { capabilitiesOf, ModelManifest, type RuntimeModel } from "@limner/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InferencePool } from "../../src/backend/inference-pool";
+import { loadDiffusersModel } from "../../src/models/diffusers-model";
+import { loadLimnerModel } from "../../src/models/limner-model";
+import type { LoadedModel } from "../../src/models/loaded-model";
+import type { RgbImage } from "../../src/pipelines/latent-image";
+import { PipelineInputError } from "../../src/pipelines/pipeline-error";
+import type {
+  BatchSettings,
+  ImageJob,
+  TextToImagePipeline,
+} from "../../src/pipelines/text-to-image";
+
+const TINY_LIMNER = resolve(import.meta.dirname, "../fixtures/tiny-limner");
+const TINY_SD = resolve(import.meta.dirname, "../fixtures/tiny-sd");
+
+function readManifest(dir: string): ModelManifest {
+  return ModelManifest.parse(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")));
+}
+
+function infoOf(manifest: ModelManifest): RuntimeModel {
+  return {
+    id: manifest.id,
+    version: manifest.version,
+    description: manifest.description,
+    capabilities: capabilitiesOf(manifest),
+    buckets: manifest.buckets ?? [],
+    created: 0,
+  };
+}
+
+let pool: InferencePool;
+let limner: LoadedModel;
+let sd: LoadedModel;
+
+beforeAll(async () => {
+  pool = await InferencePool.start({ workers: 1, executionProviders: ["cpu"], intraOpThreads: 1 });
+  const manifest = readManifest(TINY_LIMNER);
+  limner = await loadLimnerModel(pool, TINY_LIMNER, manifest, infoOf(manifest));
+  sd = await loadDiffusersModel(pool, TINY_SD, {
+    ...infoOf(manifest),
+    id: "tiny-sd",
+    capabilities: ["generate"],
+  });
+});
+afterAll(async () => {
+  await limner?.dispose();
+  await sd?.dispose();
+  await pool?.close();
+});
+
+const pipelineOf = (model: LoadedModel): TextToImagePipeline => {
+  if (!model.textToImage) throw new Error("no text-to-image pipeline");
+  return model.textToImage;
+};
+
+const job = (seed: number, overrides: Partial<ImageJob> = {}): ImageJob => ({
+  prompt: "a red circle above a blue square",
+  negativePrompt: "",
+  seed,
+  guidanceScale: 4,
+  signal: new AbortController().signal,
+  ...overrides,
+});
+
+const settings = (overrides: Partial<BatchSettings> = {}): BatchSettings => ({
+  width: 64,
+  height: 64,
+  steps: 2,
+  scheduler: "euler",
+  decoder: "consistency",
+  ...overrides,
+});
+
+function image(result: RgbImage | Error | undefined): RgbImage {
+  if (!result || result instanceof Error) throw result ?? new Error("no image");
+  return result;
+}
+
+describe("tiny-limner from model.json", () => {
+  it("takes its defaults, decoders and latent geometry from the manifest", () => {
+    expect(limner.generationDefaults).toEqual({
+      steps: 4,
+      guidanceScale: 4,
+      scheduler: "euler",
+      decoder: "consistency",
+    });
+    const pipeline = pipelineOf(limner);
+    expect(pipeline.decoders).toEqual(["vae", "consistency"]);
+    expect([pipeline.latentChannels, pipeline.vaeScaleFactor]).toEqual([4, 8]);
+    expect(limner.info.capabilities).toEqual(["generate", "upsample"]);
+    expect(limner.upsampler).toBeDefined();
+  });
+
+  it.each([
+    ["vae", 64, 64],
+    ["vae", 112, 64],
+    ["vae", 64, 112],
+    ["consistency", 64, 64],
+    ["consistency", 112, 64],
+    ["consistency", 64, 112],
+  ] as const)(
+    "decodes with %s at %i×%i, the same seed giving the same pixels",
+    async (decoder, width, height) => {
+      const pipeline = pipelineOf(limner);
+      const run = () => pipeline.generate([job(5)], settings({ decoder, width, height }));
+      const [first] = await run();
+      const [again] = await run();
+      const a = image(first);
+      expect([a.width, a.height, a.rgb.length]).toEqual([width, height, 3 * width * height]);
+      expect(image(again).rgb).toEqual(a.rgb);
+      // Random weights still vary over the image: not one flat colour.
+      expect(new Set(a.rgb).size).toBeGreaterThan(8);
+    },
+  );
+
+  it("decodes differently with the consistency decoder than with the VAE", async () => {
+    const pipeline = pipelineOf(limner);
+    const [vae] = await pipeline.generate([job(9)], settings({ decoder: "vae" }));
+    const [consistency] = await pipeline.generate([job(9)], settings({ decoder: "consistency" }));
+    expect(image(consistency).rgb).not.toEqual(image(vae).rgb);
+  });
+
+  it("gives each image its own consistency noise, equal alone and batched", async () => {
+    const pipeline = pipelineOf(limner);
+    const landscape = settings({ width: 112, height: 64 });
+    const batched = await pipeline.generate([job(21), job(22, { guidanceScale: 2 })], landscape);
+    const [alone] = await pipeline.generate([job(22, { guidanceScale: 2 })], landscape);
+    expect(image(batched[1]).rgb).toEqual(image(alone).rgb);
+    expect(image(batched[0]).rgb).not.toEqual(image(batched[1]).rgb);
+  });
+
+  it("refuses a bundle whose generation contract is incomplete", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tiny-limner-broken-"));
+    cpSync(TINY_LIMNER, dir, { recursive: true });
+    const raw = readManifest(dir);
+    const { vae_decoder: _dropped, ...components } = raw.components;
+    writeFileSync(join(dir, "model.json"), JSON.stringify({ ...raw, components }));
+    const manifest = readManifest(dir);
+    await expect(loadLimnerModel(pool, dir, manifest, infoOf(manifest))).rejects.toThrow(
+      /incomplete generation contract[\s\S]*vae_decoder/,
+    );
+  });
+});
+
+describe("a model without a consistency decoder", () => {
+  it("lists only the VAE and refuses decoder 'consistency' as bad input", async () => {
+    const pipeline = pipelineOf(sd);
+    expect(pipeline.decoders).toEqual(["vae"]);
+    await expect(pipeline.generate([job(1)], settings({ decoder: "consistency" }))).rejects.toThrow(
+      PipelineInputError,
+    );
+    const [vae] = await pipeline.generate([job(1)], settings({ decoder: "vae" }));
+    expect(image(vae).rgb.length).toBe(3 * 64 * 64);
+  });
+});
