@@ -11,6 +11,9 @@ import { InferencePool } from "./backend/inference-pool";
 import type { RuntimeEnv } from "./env";
 import { GenerationService, ModelNotFoundError } from "./generation/generation-service";
 import { checkImage, toBucketTensor } from "./images/image-input";
+import { compBenchScores } from "./judge/compbench-scores";
+import { readScene } from "./judge/read-scene";
+import { decodeRgb } from "./judge/rgb-image";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
 import { loadModel } from "./models/load-model";
 import type { LoadedModel } from "./models/loaded-model";
@@ -109,18 +112,23 @@ export function createRuntime(
     score: (input, { signal }) =>
       counted("score", async () => {
         const loaded = model(input.model);
-        if (!loaded.similarity)
-          throw new PipelineInputError(
-            `Model '${input.model}' has no contrastive towers to score with.`,
+        const maxPixels = env.LIMNER_MAX_INPUT_PIXELS;
+        const checked = await checkImage(input.image, { maxPixels });
+        // The judge reads the image at its own size; it needs no model, so every model scores.
+        const sceneGraph = readScene(await decodeRgb(checked, maxPixels));
+        const scores = compBenchScores(input.prompt, sceneGraph);
+        let similarity: number | null = null;
+        if (loaded.similarity) {
+          const bucket = closestBucket(checked.width, checked.height, loaded.info.buckets);
+          const pixels = await toBucketTensor(checked, bucket, maxPixels);
+          similarity = await loaded.similarity.similarity(
+            pixels,
+            bucket,
+            input.prompt,
+            signal ? { signal } : {},
           );
-        const { bucket, pixels } = await pixelsAtBucket(input.image, loaded.info);
-        const similarity = await loaded.similarity.similarity(
-          pixels,
-          bucket,
-          input.prompt,
-          signal ? { signal } : {},
-        );
-        return { model: loaded.info.id, similarity };
+        }
+        return { model: loaded.info.id, similarity, sceneGraph, scores };
       }),
   };
 
