@@ -8,9 +8,13 @@ import type { RuntimeRouter } from "@limner/gpu-runtime/router";
 import { TRPCClientError } from "@trpc/client";
 import { type ApiError, apiError } from "../api-error";
 
-/** True when the runtime never answered (refused, reset, DNS): safe to try another runtime. */
+/**
+ * True when no tRPC answer came back — refused, reset, DNS, or the connection dropped mid-stream
+ * because the runtime died (the stream reader then throws a plain network error, not a
+ * TRPCClientError). The work did not complete there, so another runtime may take it.
+ */
 export function isConnectionFailure(error: unknown): boolean {
-  return error instanceof TRPCClientError && error.data === undefined && !error.meta?.response;
+  return !(error instanceof TRPCClientError) || error.data === undefined;
 }
 
 /** True when the runtime answered "too busy / going away": another runtime may take it. */

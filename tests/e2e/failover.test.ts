@@ -1,0 +1,89 @@
+/**
+ * Two runtimes behind the edge; one is SIGKILLed while 50 generations are in flight. No accepted
+ * request may be lost or hang: each completes on the surviving runtime or fails fast with a
+ * retryable status.
+ */
+import { mkdtempSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningStack, randomApiKey, startStack } from "@limner/dev-stack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const TINY_SD = join(import.meta.dirname, "../../gpu-runtime/test/fixtures/tiny-sd");
+const CLIENT_DEADLINE_MS = 90_000;
+let stack: RunningStack;
+
+beforeAll(async () => {
+  const modelsDir = mkdtempSync(join(tmpdir(), "limner-e2e-models-"));
+  symlinkSync(TINY_SD, join(modelsDir, "tiny-sd"));
+  stack = await startStack({
+    edgePort: 0,
+    runtimeCount: 2,
+    apiKey: randomApiKey(),
+    modelsDir,
+    // Per-key limits are tested elsewhere; here every request must reach the runtimes.
+    edgeVars: {
+      LIMNER_DEFAULT_MODEL: "tiny-sd",
+      LIMIT_REQUESTS_PER_MINUTE: "1000",
+      LIMIT_IMAGES_PER_MINUTE: "1000",
+    },
+    onLog: (line) => {
+      if (process.env.LIMNER_E2E_LOGS === "1") console.log(line);
+    },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe("runtime failover", () => {
+  it("loses no request when a runtime is killed during 50 concurrent generations", {
+    timeout: 150_000,
+  }, async () => {
+    const started = Date.now();
+    const requests = Array.from({ length: 50 }, (_, i) =>
+      fetch(`${stack.edgeUrl}/v1/images/generations`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${stack.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          prompt: `a red star number ${i}`,
+          seed: i,
+          steps: 4,
+          upsample: false,
+        }),
+        signal: AbortSignal.timeout(CLIENT_DEADLINE_MS),
+      }).then(async (response) => ({
+        status: response.status,
+        retryAfter: response.headers.get("retry-after"),
+        body: (await response.json()) as { data?: { url: string }[]; error?: { code: string } },
+        at: Date.now() - started,
+      })),
+    );
+    // Kill the first runtime once work is flowing through both.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const victim = stack.runtimes[0]?.process.child.pid;
+    if (victim === undefined) throw new Error("no runtime to kill");
+    process.kill(-victim, "SIGKILL");
+
+    const results = await Promise.all(requests);
+    const ok = results.filter((r) => r.status === 200);
+    const retryable = results.filter(
+      (r) => (r.status === 429 || r.status === 503) && Number(r.retryAfter) > 0,
+    );
+    const other = results.filter((r) => !ok.includes(r) && !retryable.includes(r));
+    expect(other.map((r) => [r.status, r.retryAfter, r.body.error?.code])).toEqual([]);
+    expect(ok.length + retryable.length).toBe(50);
+    expect(ok.length).toBeGreaterThan(0);
+    for (const r of ok) expect(r.body.data?.[0]?.url).toMatch(/\/v1\/files\//);
+    expect(Math.max(...results.map((r) => r.at))).toBeLessThan(CLIENT_DEADLINE_MS);
+
+    // The edge keeps serving on the survivor.
+    const after = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "a blue circle", steps: 2 }),
+    });
+    expect(after.status).toBe(200);
+  });
+});
