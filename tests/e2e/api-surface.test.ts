@@ -1,0 +1,194 @@
+/**
+ * The rest of the public API against real processes: captions (JSON and multipart, checked
+ * before decode), prompt upsampling with the model's learned upsampler (the tiny-limner
+ * fixture) and per-request opt-out, the OpenAPI document, and CORS.
+ */
+import { mkdtempSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { type RunningStack, randomApiKey, startStack } from "@limner/dev-stack";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "../..");
+let stack: RunningStack;
+let png: Buffer;
+
+beforeAll(async () => {
+  const modelsDir = mkdtempSync(join(tmpdir(), "limner-e2e-models-"));
+  symlinkSync(join(ROOT, "gpu-runtime/test/fixtures/tiny-limner"), join(modelsDir, "tiny-limner"));
+  symlinkSync(join(ROOT, "gpu-runtime/models/limner-mini"), join(modelsDir, "limner-mini"));
+  stack = await startStack({
+    edgePort: 0,
+    runtimePort: 0,
+    apiKey: randomApiKey(),
+    modelsDir,
+    edgeVars: { LIMNER_DEFAULT_MODEL: "tiny-limner", LIMIT_REQUESTS_PER_MINUTE: "1000" },
+  });
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128"><rect width="128" height="128" fill="#f0f0f0"/><circle cx="64" cy="64" r="30" fill="#e02020"/></svg>`;
+  png = await sharp(Buffer.from(svg)).png().toBuffer();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const auth = () => ({ authorization: `Bearer ${stack.apiKey}` });
+const postJson = (path: string, body: unknown) =>
+  fetch(`${stack.edgeUrl}${path}`, {
+    method: "POST",
+    headers: { ...auth(), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+
+describe("captions", () => {
+  it("captions a base64 image and a multipart upload", async () => {
+    const json = await postJson("/v1/images/captions", {
+      image: png.toString("base64"),
+      model: "limner-mini",
+      detail: "short",
+    });
+    expect(json.status).toBe(200);
+    expect(await json.json()).toMatchObject({
+      model: "limner-mini",
+      detail: "short",
+      caption: expect.stringMatching(/\w/),
+    });
+
+    const form = new FormData();
+    form.set("file", new Blob([png], { type: "image/png" }), "scene.png");
+    form.set("model", "limner-mini");
+    const multipart = await fetch(`${stack.edgeUrl}/v1/images/captions`, {
+      method: "POST",
+      headers: auth(),
+      body: form,
+    });
+    expect(multipart.status).toBe(200);
+    expect(await multipart.json()).toMatchObject({
+      detail: "descriptive",
+      caption: expect.stringMatching(/\w/),
+    });
+  });
+
+  it("refuses non-images (415) and oversized images from the header (413)", async () => {
+    const text = await postJson("/v1/images/captions", {
+      image: Buffer.from("not an image at all").toString("base64"),
+      model: "limner-mini",
+    });
+    expect(text.status).toBe(415);
+    expect(((await text.json()) as { error: { code: string } }).error.code).toBe(
+      "unsupported_media_type",
+    );
+
+    const bomb = Buffer.from(png);
+    bomb.writeUInt32BE(60_000, 16);
+    bomb.writeUInt32BE(60_000, 20);
+    bomb.writeUInt32BE(crc32(bomb.subarray(12, 29)), 29);
+    const big = await postJson("/v1/images/captions", {
+      image: bomb.toString("base64"),
+      model: "limner-mini",
+    });
+    expect(big.status).toBe(413);
+
+    const form = new FormData();
+    form.set("file", new Blob(["GIF89a nope"], { type: "image/gif" }), "x.gif");
+    expect(
+      (
+        await fetch(`${stack.edgeUrl}/v1/images/captions`, {
+          method: "POST",
+          headers: auth(),
+          body: form,
+        })
+      ).status,
+    ).toBe(415);
+  });
+});
+
+describe("prompt upsampling", () => {
+  it("rewrites with the model's learned upsampler", async () => {
+    const response = await postJson("/v1/prompts/upsample", { prompt: "a red star" });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      prompt: string;
+      revised_prompt: string;
+      strategy: string;
+    };
+    expect(body).toMatchObject({ prompt: "a red star", strategy: "model" });
+    expect(body.revised_prompt.length).toBeGreaterThan(0);
+  });
+
+  it("feeds the revised prompt to generation, unless upsample is false", async () => {
+    const upsampled = (await (
+      await postJson("/v1/images/generations", {
+        prompt: "a red star",
+        response_format: "b64_json",
+      })
+    ).json()) as {
+      data: { revised_prompt: string }[];
+    };
+    const expected = (await (
+      await postJson("/v1/prompts/upsample", { prompt: "a red star" })
+    ).json()) as { revised_prompt: string };
+    expect(upsampled.data[0]?.revised_prompt).toBe(expected.revised_prompt);
+    const plain = (await (
+      await postJson("/v1/images/generations", {
+        prompt: "a red star",
+        upsample: false,
+        response_format: "b64_json",
+      })
+    ).json()) as { data: { revised_prompt: string }[] };
+    expect(plain.data[0]?.revised_prompt).toBe("a red star");
+  });
+});
+
+describe("OpenAPI and CORS", () => {
+  it("serves an OpenAPI document generated from the contracts", async () => {
+    const doc = (await (await fetch(`${stack.edgeUrl}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        {
+          post?: {
+            requestBody: {
+              content: {
+                "application/json": {
+                  schema: { properties: Record<string, { maxLength?: number }> };
+                };
+              };
+            };
+          };
+        }
+      >;
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    const generation =
+      doc.paths["/v1/images/generations"]?.post?.requestBody.content["application/json"].schema;
+    expect(generation?.properties.prompt?.maxLength).toBe(4000);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/images/captions",
+        "/v1/prompts/upsample",
+        "/v1/models",
+        "/v1/files/{id}",
+      ]),
+    );
+  });
+
+  it("answers CORS preflights and exposes the request id", async () => {
+    const preflight = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+      },
+    });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    const models = await fetch(`${stack.edgeUrl}/v1/models`, {
+      headers: { ...auth(), origin: "https://app.example" },
+    });
+    expect(models.headers.get("access-control-expose-headers")).toMatch(/x-request-id/);
+  });
+});
