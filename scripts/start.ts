@@ -31,8 +31,11 @@ Limner is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s).
 
   Edge (OpenAI-compatible API): ${stack.edgeUrl}/v1
   API key:                      ${stack.apiKey}
+  Admin token:                  ${stack.adminToken}
 
   curl -s ${stack.edgeUrl}/v1/models -H "Authorization: Bearer ${stack.apiKey}"
+
+  More keys: LIMNER_URL=${stack.edgeUrl} LIMNER_ADMIN_TOKEN=<admin token> npx limner keys create --label app
 
 Press Ctrl-C to stop.`);
 

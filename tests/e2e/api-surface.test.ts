@@ -57,7 +57,7 @@ describe("captions", () => {
     });
 
     const form = new FormData();
-    form.set("file", new Blob([png], { type: "image/png" }), "scene.png");
+    form.set("file", new Blob([new Uint8Array(png)], { type: "image/png" }), "scene.png");
     form.set("model", "limner-mini");
     const multipart = await fetch(`${stack.edgeUrl}/v1/images/captions`, {
       method: "POST",

@@ -54,10 +54,11 @@ describe("playground", () => {
     await page.evaluate(() => {
       const status = document.getElementById("status");
       if (!status) return;
-      new MutationObserver(() => (window as unknown as { reportStatus(t: string): void }).reportStatus(status.textContent ?? "")).observe(
-        status,
-        { childList: true, characterData: true, subtree: true },
-      );
+      new MutationObserver(() =>
+        (window as unknown as { reportStatus(t: string): void }).reportStatus(
+          status.textContent ?? "",
+        ),
+      ).observe(status, { childList: true, characterData: true, subtree: true });
     });
     await page.fill("#key", stack.apiKey);
     await page.fill("#prompt", "a green triangle on the left");
@@ -66,7 +67,10 @@ describe("playground", () => {
     await page.waitForSelector("#image:not([hidden])[alt]", { timeout: 30_000 });
     await expect.poll(() => page.textContent("#status"), { timeout: 30_000 }).toBe("Done");
     expect(await page.textContent("#revised")).toBe("Revised prompt: a green triangle on the left");
-    const size = await page.$eval("#image", (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
+    const size = await page.$eval("#image", (img) => [
+      (img as HTMLImageElement).naturalWidth,
+      (img as HTMLImageElement).naturalHeight,
+    ]);
     expect(size).toEqual([1792, 1024]);
     expect(statuses.some((s) => /^Step \d+ of \d+$/.test(s))).toBe(true);
     expect(await page.textContent("#error")).toBe("");
@@ -77,6 +81,8 @@ describe("playground", () => {
     await page.goto(stack.edgeUrl);
     await page.fill("#key", randomApiKey());
     await page.click("#go");
-    await expect.poll(() => page.textContent("#error"), { timeout: 10_000 }).toMatch(/Incorrect API key/);
+    await expect
+      .poll(() => page.textContent("#error"), { timeout: 10_000 })
+      .toMatch(/Incorrect API key/);
   });
 });

@@ -12,9 +12,12 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "./api-error";
 import { edgeConfig } from "./config";
 import type { EdgeEnv } from "./env";
+import { adminAuth } from "./middleware/admin-auth";
 import { apiKeyAuth } from "./middleware/api-key-auth";
 import { bodyLimit } from "./middleware/body-limit";
+import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
+import { adminRoutes } from "./routes/admin";
 import { captionRoutes } from "./routes/captions";
 import { fileRoutes } from "./routes/files";
 import { healthRoutes } from "./routes/health";
@@ -51,7 +54,17 @@ export function createApp(): Hono<EdgeEnv> {
     cors({
       origin: "*",
       allowHeaders: ["authorization", "content-type", "x-request-id"],
-      exposeHeaders: ["x-request-id", "retry-after", "retry-after-ms", "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-ratelimit-limit-images", "x-ratelimit-remaining-images", "x-ratelimit-reset-images"],
+      exposeHeaders: [
+        "x-request-id",
+        "retry-after",
+        "retry-after-ms",
+        "x-ratelimit-limit-requests",
+        "x-ratelimit-remaining-requests",
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-limit-images",
+        "x-ratelimit-remaining-images",
+        "x-ratelimit-reset-images",
+      ],
       maxAge: 600,
     }),
   );
@@ -59,11 +72,20 @@ export function createApp(): Hono<EdgeEnv> {
   app.route("/v1/files", fileRoutes);
 
   app.use("/v1/*", apiKeyAuth());
-  app.use("/v1/*", bodyLimit({ maxBytes: (path) => (path === "/v1/images/captions" ? MAX_UPLOAD_BYTES : MAX_JSON_BODY_BYTES) }));
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxBytes: (path) => (path === "/v1/images/captions" ? MAX_UPLOAD_BYTES : MAX_JSON_BODY_BYTES),
+    }),
+  );
+  app.use("/v1/*", rateLimit());
   app.route("/v1/models", modelRoutes);
   app.route("/v1/images", imageRoutes);
   app.route("/v1/images", captionRoutes);
   app.route("/v1/prompts", promptRoutes);
+
+  app.use("/admin/*", adminAuth(), bodyLimit({ maxBytes: MAX_JSON_BODY_BYTES }));
+  app.route("/admin", adminRoutes);
 
   app.notFound((c) =>
     c.json(errorEnvelope("unknown_url", `Invalid URL (${c.req.method} ${c.req.path})`), 404),

@@ -6,10 +6,13 @@
  * @module
  */
 import { z } from "zod";
+import type { KeyRateLimiter } from "./limits/key-rate-limiter";
 
 export interface EdgeBindings {
   DB: D1Database;
   FILES: R2Bucket;
+  /** One {@link KeyRateLimiter} per API key, addressed by `idFromName(keyId)`. */
+  RATE_LIMITER: DurableObjectNamespace<KeyRateLimiter>;
   RUNTIME_URLS: string;
   RUNTIME_SERVICE_TOKEN?: string;
   /** Local development only: this exact key is accepted (it is stored hashed in D1 on first use). */
@@ -24,7 +27,17 @@ export interface EdgeBindings {
   UPSAMPLE_LLM_URL?: string;
   UPSAMPLE_LLM_KEY?: string;
   UPSAMPLE_LLM_MODEL?: string;
+  /** Bearer token for `/admin/*` (a wrangler secret, ≥ 32 characters); absent hides those routes. */
+  LIMNER_ADMIN_TOKEN?: string;
+  /** Per-key defaults for keys without their own limits (wrangler vars, so strings). */
+  LIMIT_REQUESTS_PER_MINUTE?: string;
+  LIMIT_IMAGES_PER_MINUTE?: string;
 }
+
+/** The largest per-minute limit a deployment or a key may set. */
+export const MAX_LIMIT_PER_MINUTE = 1_000_000;
+const perMinute = (fallback: number) =>
+  z.coerce.number().int().min(1).max(MAX_LIMIT_PER_MINUTE).default(fallback);
 
 export const API_KEY_PATTERN = /^lmn_[A-Za-z0-9_-]{16,128}$/;
 
@@ -44,6 +57,9 @@ const EdgeConfigSchema = z.object({
   UPSAMPLE_LLM_URL: z.url({ protocol: /^https?$/ }).optional(),
   UPSAMPLE_LLM_KEY: z.string().optional(),
   UPSAMPLE_LLM_MODEL: z.string().default("gpt-4o-mini"),
+  LIMNER_ADMIN_TOKEN: z.string().min(32, "must be a secret of at least 32 characters").optional(),
+  LIMIT_REQUESTS_PER_MINUTE: perMinute(60),
+  LIMIT_IMAGES_PER_MINUTE: perMinute(30),
 });
 
 export interface EdgeConfig {
@@ -55,6 +71,10 @@ export interface EdgeConfig {
   upsampling:
     | { strategy: "model" | "off" }
     | { strategy: "llm"; url: string; apiKey: string | undefined; model: string };
+  /** `undefined` when no admin token is set: the admin routes then do not exist. */
+  adminToken: string | undefined;
+  /** Limits for keys that have none of their own. */
+  defaultLimits: { requestsPerMinute: number; imagesPerMinute: number };
 }
 
 const cache = new WeakMap<object, EdgeConfig>();
@@ -87,6 +107,11 @@ export function edgeConfig(env: EdgeBindings): EdgeConfig {
             model: data.UPSAMPLE_LLM_MODEL,
           }
         : { strategy: data.UPSAMPLE_STRATEGY === "llm" ? "model" : data.UPSAMPLE_STRATEGY },
+    adminToken: data.LIMNER_ADMIN_TOKEN,
+    defaultLimits: {
+      requestsPerMinute: data.LIMIT_REQUESTS_PER_MINUTE,
+      imagesPerMinute: data.LIMIT_IMAGES_PER_MINUTE,
+    },
   };
   cache.set(env, config);
   return config;

@@ -1,4 +1,6 @@
-/** Workers entry point. @module */
+/** Workers entry point: the app, and the Durable Object classes wrangler binds. @module */
 import { createApp } from "./app";
+
+export { KeyRateLimiter } from "./limits/key-rate-limiter";
 
 export default createApp();

@@ -26,7 +26,33 @@ describe("edgeConfig", () => {
       filesSigningKey: SIGNING_KEY,
       defaultModel: "limner-mini",
       upsampling: { strategy: "model" },
+      adminToken: undefined,
+      defaultLimits: { requestsPerMinute: 60, imagesPerMinute: 30 },
     });
+  });
+
+  it("reads the admin token and the default limits", () => {
+    const base = { RUNTIME_URLS: "http://a:1", RUNTIME_SERVICE_TOKEN: "0123456789abcdef" };
+    const config = edgeConfig(
+      bindings({
+        ...base,
+        LIMNER_ADMIN_TOKEN: "t".repeat(32),
+        LIMIT_REQUESTS_PER_MINUTE: "50",
+        LIMIT_IMAGES_PER_MINUTE: "5",
+      }),
+    );
+    expect(config.adminToken).toBe("t".repeat(32));
+    expect(config.defaultLimits).toEqual({ requestsPerMinute: 50, imagesPerMinute: 5 });
+    expect(() =>
+      edgeConfig(
+        bindings({
+          ...base,
+          LIMNER_ADMIN_TOKEN: "short",
+          LIMIT_REQUESTS_PER_MINUTE: "0",
+          LIMIT_IMAGES_PER_MINUTE: "x",
+        }),
+      ),
+    ).toThrow(/LIMNER_ADMIN_TOKEN.*LIMIT_REQUESTS_PER_MINUTE.*LIMIT_IMAGES_PER_MINUTE/);
   });
 
   it("names every bad variable", () => {

@@ -1,2 +1,3 @@
 /** Starts and stops a local Limner (runtime + edge) for `npm start` and the e2e tests. @module */
+export { writeReportSection } from "./report-section";
 export { type RunningStack, randomApiKey, type StackOptions, startStack } from "./start-stack";

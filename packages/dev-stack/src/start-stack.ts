@@ -22,8 +22,10 @@ const WRANGLER = createRequire(join(EDGE_DIR, "package.json")).resolve("wrangler
 export interface StackOptions {
   /** Edge port; 0 picks a free one. Default 8787. */
   edgePort?: number;
-  /** Runtime port; 0 picks a free one. Default 8788. */
+  /** Runtime port; 0 picks a free one. Default 8788. With several runtimes all pick free ports. */
   runtimePort?: number;
+  /** How many runtime processes to start behind the edge (its pool). Default 1. */
+  runtimeCount?: number;
   /** The API key to accept (`lmn_…`); a random one when absent. */
   apiKey?: string;
   /** Folder of model bundles the runtime serves; default `gpu-runtime/models`. */
@@ -40,10 +42,15 @@ export interface StackOptions {
 
 export interface RunningStack {
   edgeUrl: string;
+  /** The first runtime's URL (see `runtimes` for all of them). */
   runtimeUrl: string;
   apiKey: string;
   serviceToken: string;
+  /** Bearer token for the edge's `/admin/*` routes (key management). */
+  adminToken: string;
+  /** The first runtime process. */
   runtime: ManagedProcess;
+  runtimes: { process: ManagedProcess; url: string }[];
   edge: ManagedProcess;
   stop(): Promise<void>;
 }
@@ -68,24 +75,35 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   };
 
   try {
-    const runtime = spawnManaged("runtime", process.execPath, ["--import", "tsx", RUNTIME_MAIN], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        LIMNER_RUNTIME_HOST: "127.0.0.1",
-        LIMNER_RUNTIME_PORT: String(options.runtimePort ?? 8788),
-        LIMNER_SERVICE_TOKEN: serviceToken,
-        ...(options.modelsDir ? { LIMNER_MODELS_DIR: options.modelsDir } : {}),
-      },
-      onLine,
-    });
-    started.push(runtime);
-    const [, runtimeUrl = ""] = await runtime.waitForLine(
-      /listening on (http:\/\/\S+)/,
-      readyTimeoutMs,
+    const runtimeCount = options.runtimeCount ?? 1;
+    const runtimes = await Promise.all(
+      Array.from({ length: runtimeCount }, async (_, i) => {
+        const proc = spawnManaged(
+          runtimeCount === 1 ? "runtime" : `runtime-${i + 1}`,
+          process.execPath,
+          ["--import", "tsx", RUNTIME_MAIN],
+          {
+            cwd: REPO_ROOT,
+            env: {
+              ...process.env,
+              LIMNER_RUNTIME_HOST: "127.0.0.1",
+              LIMNER_RUNTIME_PORT: String(runtimeCount === 1 ? (options.runtimePort ?? 8788) : 0),
+              LIMNER_SERVICE_TOKEN: serviceToken,
+              ...(options.modelsDir ? { LIMNER_MODELS_DIR: options.modelsDir } : {}),
+            },
+            onLine,
+          },
+        );
+        started.push(proc);
+        const [, url = ""] = await proc.waitForLine(/listening on (http:\/\/\S+)/, readyTimeoutMs);
+        // Listening comes first (liveness); ready means every model is loaded.
+        await waitForHttp(`${url}/readyz`, readyTimeoutMs, () => proc.exited);
+        return { process: proc, url };
+      }),
     );
-    // Listening comes first (liveness); ready means every model is loaded.
-    await waitForHttp(`${runtimeUrl}/readyz`, readyTimeoutMs, () => runtime.exited);
+    const [first] = runtimes;
+    if (!first) throw new Error("runtimeCount must be at least 1");
+    const runtimeUrl = first.url;
 
     // No telemetry and no fetch of the `Request.cf` sample: Limner must start offline.
     const wranglerEnv = {
@@ -112,9 +130,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     // Secrets go through an env file (mode 600), not argv, so `ps` does not show them.
     const secretsFile = join(secretsDir, "edge.env");
     const filesSigningKey = randomBytes(32).toString("base64url");
+    const adminToken = randomBytes(32).toString("base64url");
     writeFileSync(
       secretsFile,
-      `RUNTIME_SERVICE_TOKEN=${serviceToken}\nLIMNER_DEV_KEY=${apiKey}\nFILES_SIGNING_KEY=${filesSigningKey}\n`,
+      `RUNTIME_SERVICE_TOKEN=${serviceToken}\nLIMNER_DEV_KEY=${apiKey}\nFILES_SIGNING_KEY=${filesSigningKey}\nLIMNER_ADMIN_TOKEN=${adminToken}\n`,
       { mode: 0o600 },
     );
     const edge = spawnManaged(
@@ -134,7 +153,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         "--env-file",
         secretsFile,
         "--var",
-        `RUNTIME_URLS:${runtimeUrl}`,
+        `RUNTIME_URLS:${runtimes.map((r) => r.url).join(",")}`,
         ...Object.entries(options.edgeVars ?? {}).flatMap(([name, value]) => [
           "--var",
           `${name}:${value}`,
@@ -146,7 +165,17 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     started.push(edge);
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
     await waitForHttp(`${edgeUrl}/healthz`, readyTimeoutMs, () => edge.exited);
-    return { edgeUrl, runtimeUrl, apiKey, serviceToken, runtime, edge, stop };
+    return {
+      edgeUrl,
+      runtimeUrl,
+      apiKey,
+      serviceToken,
+      adminToken,
+      runtime: first.process,
+      runtimes,
+      edge,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

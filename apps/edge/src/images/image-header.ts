@@ -18,11 +18,17 @@ const ascii = (bytes: Uint8Array, start: number, length: number) =>
 export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // PNG: 8-byte signature, then the IHDR chunk whose data starts with width, height (big-endian).
-  if (bytes.length >= 24 && bytes[0] === 0x89 && ascii(bytes, 1, 3) === "PNG" && ascii(bytes, 12, 4) === "IHDR") {
+  if (
+    bytes.length >= 24 &&
+    bytes[0] === 0x89 &&
+    ascii(bytes, 1, 3) === "PNG" &&
+    ascii(bytes, 12, 4) === "IHDR"
+  ) {
     return { format: "png", width: view.getUint32(16), height: view.getUint32(20) };
   }
   if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) return readJpeg(bytes, view);
-  if (bytes.length >= 30 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP") return readWebp(bytes, view);
+  if (bytes.length >= 30 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP")
+    return readWebp(bytes, view);
   return undefined;
 }
 
@@ -37,8 +43,14 @@ function readJpeg(bytes: Uint8Array, view: DataView): ImageHeader | undefined {
       continue;
     }
     const length = view.getUint16(offset + 2);
-    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isFrame) return { format: "jpeg", height: view.getUint16(offset + 5), width: view.getUint16(offset + 7) };
+    const isFrame =
+      marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame)
+      return {
+        format: "jpeg",
+        height: view.getUint16(offset + 5),
+        width: view.getUint16(offset + 7),
+      };
     offset += 2 + length;
   }
   return undefined;
@@ -47,7 +59,11 @@ function readJpeg(bytes: Uint8Array, view: DataView): ImageHeader | undefined {
 function readWebp(bytes: Uint8Array, view: DataView): ImageHeader | undefined {
   const chunk = ascii(bytes, 12, 4);
   if (chunk === "VP8 ") {
-    return { format: "webp", width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff };
+    return {
+      format: "webp",
+      width: view.getUint16(26, true) & 0x3fff,
+      height: view.getUint16(28, true) & 0x3fff,
+    };
   }
   if (chunk === "VP8L") {
     const bits = view.getUint32(21, true);

@@ -6,11 +6,30 @@
  * @module
  */
 
+/** What a key may do; every key has `images` unless minted otherwise. */
+export const KEY_SCOPES = ["images"] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+/** A key's own limits; `null` means the deployment's default. */
+export interface KeyLimits {
+  requestsPerMinute: number | null;
+  imagesPerMinute: number | null;
+}
+
 export interface AuthenticatedKey {
   id: string;
   prefix: string;
   label: string;
   scopes: string[];
+  limits: KeyLimits;
+  /** Epoch ms of the last recorded use (recorded at most once per {@link LAST_USED_RESOLUTION_MS}). */
+  lastUsedAt: number | null;
+}
+
+/** A key as listed to operators: never the secret, never its hash. */
+export interface StoredKey extends AuthenticatedKey {
+  createdAt: number;
+  revokedAt: number | null;
 }
 
 interface ApiKeyRow {
@@ -18,8 +37,15 @@ interface ApiKeyRow {
   prefix: string;
   label: string;
   scopes: string;
+  requests_per_minute: number | null;
+  images_per_minute: number | null;
+  created_at: number;
+  last_used_at: number | null;
   revoked_at: number | null;
 }
+
+const PUBLIC_COLUMNS =
+  "id, prefix, label, scopes, requests_per_minute, images_per_minute, created_at, last_used_at, revoked_at";
 
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -31,6 +57,21 @@ export function keyPrefix(key: string): string {
   return key.slice(0, 8);
 }
 
+function toAuthenticatedKey(row: ApiKeyRow): AuthenticatedKey {
+  return {
+    id: row.id,
+    prefix: row.prefix,
+    label: row.label,
+    scopes: row.scopes.split(","),
+    limits: { requestsPerMinute: row.requests_per_minute, imagesPerMinute: row.images_per_minute },
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+function toStoredKey(row: ApiKeyRow): StoredKey {
+  return { ...toAuthenticatedKey(row), createdAt: row.created_at, revokedAt: row.revoked_at };
+}
+
 export type KeyLookup =
   | { status: "active"; key: AuthenticatedKey }
   | { status: "revoked" }
@@ -38,15 +79,12 @@ export type KeyLookup =
 
 export async function lookupKey(db: D1Database, key: string): Promise<KeyLookup> {
   const row = await db
-    .prepare("SELECT id, prefix, label, scopes, revoked_at FROM api_keys WHERE key_hash = ?")
+    .prepare(`SELECT ${PUBLIC_COLUMNS} FROM api_keys WHERE key_hash = ?`)
     .bind(await sha256Hex(key))
     .first<ApiKeyRow>();
   if (!row) return { status: "unknown" };
   if (row.revoked_at !== null) return { status: "revoked" };
-  return {
-    status: "active",
-    key: { id: row.id, prefix: row.prefix, label: row.label, scopes: row.scopes.split(",") },
-  };
+  return { status: "active", key: toAuthenticatedKey(row) };
 }
 
 /** Stores a key the caller already holds (the dev key); a second call is a no-op. */
@@ -57,5 +95,101 @@ export async function ensureKey(db: D1Database, key: string, label: string): Pro
        VALUES (?, ?, ?, ?, 'images', ?) ON CONFLICT (key_hash) DO NOTHING`,
     )
     .bind(crypto.randomUUID(), keyPrefix(key), await sha256Hex(key), label, Date.now())
+    .run();
+}
+
+function randomToken(bytes: number): string {
+  const raw = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...raw))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+/** A fresh secret: `lmn_` + 32 random bytes, base64url (43 characters). */
+export function generateApiKey(): string {
+  return `lmn_${randomToken(32)}`;
+}
+
+export interface MintOptions {
+  label: string;
+  scopes?: readonly KeyScope[];
+  limits?: Partial<KeyLimits>;
+  now?: number;
+}
+
+/** Creates a key and returns it with its secret — the only time the secret exists in clear. */
+export async function mintKey(
+  db: D1Database,
+  { label, scopes = ["images"], limits = {}, now = Date.now() }: MintOptions,
+): Promise<{ secret: string; key: StoredKey }> {
+  const secret = generateApiKey();
+  const row: ApiKeyRow = {
+    id: `key_${randomToken(12)}`,
+    prefix: keyPrefix(secret),
+    label,
+    scopes: [...new Set(scopes)].join(","),
+    requests_per_minute: limits.requestsPerMinute ?? null,
+    images_per_minute: limits.imagesPerMinute ?? null,
+    created_at: now,
+    last_used_at: null,
+    revoked_at: null,
+  };
+  await db
+    .prepare(
+      `INSERT INTO api_keys (id, prefix, key_hash, label, scopes, requests_per_minute, images_per_minute, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      row.id,
+      row.prefix,
+      await sha256Hex(secret),
+      row.label,
+      row.scopes,
+      row.requests_per_minute,
+      row.images_per_minute,
+      row.created_at,
+    )
+    .run();
+  return { secret, key: toStoredKey(row) };
+}
+
+/** Every key, revoked ones included, oldest first. */
+export async function listKeys(db: D1Database): Promise<StoredKey[]> {
+  const { results } = await db
+    .prepare(`SELECT ${PUBLIC_COLUMNS} FROM api_keys ORDER BY created_at, id`)
+    .all<ApiKeyRow>();
+  return results.map(toStoredKey);
+}
+
+/** Revokes a key (idempotent: a revoked key keeps its first revocation time); `null` if unknown. */
+export async function revokeKey(
+  db: D1Database,
+  id: string,
+  now = Date.now(),
+): Promise<StoredKey | null> {
+  const row = await db
+    .prepare(
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING ${PUBLIC_COLUMNS}`,
+    )
+    .bind(now, id)
+    .first<ApiKeyRow>();
+  return row ? toStoredKey(row) : null;
+}
+
+/** `last_used_at` is kept to this resolution, so a busy key costs one write a minute, not one a request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function lastUseIsStale(lastUsedAt: number | null, now: number): boolean {
+  return lastUsedAt === null || now - lastUsedAt >= LAST_USED_RESOLUTION_MS;
+}
+
+/** Records a use; the condition keeps concurrent requests from rewriting a fresh value. */
+export async function touchKey(db: D1Database, id: string, now = Date.now()): Promise<void> {
+  await db
+    .prepare(
+      "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)",
+    )
+    .bind(now, id, now - LAST_USED_RESOLUTION_MS)
     .run();
 }

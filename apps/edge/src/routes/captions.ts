@@ -23,10 +23,15 @@ export const captionRoutes = new Hono<EdgeEnv>().post("/captions", async (c) => 
     });
     const file: unknown = form.get("file");
     if (typeof file === "string" || !(file instanceof Blob)) {
-      throw apiError("missing_required_parameter", "Missing required parameter: 'file' (an image upload).", "file");
+      throw apiError(
+        "missing_required_parameter",
+        "Missing required parameter: 'file' (an image upload).",
+        "file",
+      );
     }
     const parsedDetail = CaptionDetail.safeParse(form.get("detail") ?? "descriptive");
-    if (!parsedDetail.success) throw apiError("invalid_value", "'detail' must be 'short' or 'descriptive'.", "detail");
+    if (!parsedDetail.success)
+      throw apiError("invalid_value", "'detail' must be 'short' or 'descriptive'.", "detail");
     detail = parsedDetail.data;
     const formModel = form.get("model");
     model = typeof formModel === "string" && formModel.length > 0 ? formModel : undefined;
@@ -42,6 +47,10 @@ export const captionRoutes = new Hono<EdgeEnv>().post("/captions", async (c) => 
   const result = await c.var.runtimes.call(c.var.requestId, (runtime) =>
     runtime.caption.mutate({ model: modelId, image: bytesToBase64(image), detail }),
   );
-  const response: CaptionResponse = { caption: result.caption, detail: result.detail, model: result.model };
+  const response: CaptionResponse = {
+    caption: result.caption,
+    detail: result.detail,
+    model: result.model,
+  };
   return c.json(response);
 });

@@ -18,9 +18,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { EdgeEnv } from "../env";
 
-const schema = (s: z.ZodType, io: "input" | "output") => z.toJSONSchema(s, { io, unrepresentable: "any" });
+const schema = (s: z.ZodType, io: "input" | "output") =>
+  z.toJSONSchema(s, { io, unrepresentable: "any" });
 
-const json = (s: z.ZodType, io: "input" | "output") => ({ "application/json": { schema: schema(s, io) } });
+const json = (s: z.ZodType, io: "input" | "output") => ({
+  "application/json": { schema: schema(s, io) },
+});
 
 const errors = {
   "4XX": { description: "OpenAI error envelope", content: json(ErrorEnvelope, "output") },
@@ -40,17 +43,36 @@ function document(serverUrl: string) {
     info: {
       title: "Limner API",
       version: "1.0.0",
-      description: "OpenAI-compatible Images API with Limner's extensions. Authenticate with `Authorization: Bearer lmn_…`.",
+      description:
+        "OpenAI-compatible Images API with Limner's extensions. Authenticate with `Authorization: Bearer lmn_…`.",
     },
     servers: [{ url: serverUrl }],
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     security: [{ bearer: [] }],
     paths: {
-      "/v1/images/generations": post("Generate images (dall-e-3 fields + Limner extensions)", ImageGenerationRequest, ImageGenerationResponse),
-      "/v1/images/captions": post("Caption an image (JSON base64; multipart `file` also accepted)", CaptionRequest, CaptionResponse),
-      "/v1/prompts/upsample": post("Rewrite a short prompt into a descriptive one", UpsampleRequest, UpsampleResponse),
+      "/v1/images/generations": post(
+        "Generate images (dall-e-3 fields + Limner extensions)",
+        ImageGenerationRequest,
+        ImageGenerationResponse,
+      ),
+      "/v1/images/captions": post(
+        "Caption an image (JSON base64; multipart `file` also accepted)",
+        CaptionRequest,
+        CaptionResponse,
+      ),
+      "/v1/prompts/upsample": post(
+        "Rewrite a short prompt into a descriptive one",
+        UpsampleRequest,
+        UpsampleResponse,
+      ),
       "/v1/models": {
-        get: { summary: "List models", responses: { "200": { description: "OK", content: json(ModelList, "output") }, ...errors } },
+        get: {
+          summary: "List models",
+          responses: {
+            "200": { description: "OK", content: json(ModelList, "output") },
+            ...errors,
+          },
+        },
       },
       "/v1/files/{id}": {
         get: {
@@ -69,4 +91,6 @@ function document(serverUrl: string) {
   };
 }
 
-export const openApiRoutes = new Hono<EdgeEnv>().get("/openapi.json", (c) => c.json(document(new URL(c.req.url).origin)));
+export const openApiRoutes = new Hono<EdgeEnv>().get("/openapi.json", (c) =>
+  c.json(document(new URL(c.req.url).origin)),
+);

@@ -20,7 +20,13 @@ export const promptRoutes = new Hono<EdgeEnv>().post("/upsample", async (c) => {
   const model = models.find((m) => m.id === modelId);
   if (!model) throw apiError("model_not_found", `The model '${modelId}' does not exist.`, "model");
   const outcome = await upsamplePrompt(
-    { prompt: request.prompt, style: request.style ?? "vivid", requested: true, model, requestId: c.var.requestId },
+    {
+      prompt: request.prompt,
+      style: request.style ?? "vivid",
+      requested: true,
+      model,
+      requestId: c.var.requestId,
+    },
     config.upsampling,
     c.var.runtimes,
   );

@@ -8,7 +8,13 @@ import type { MiddlewareHandler } from "hono";
 import { apiError } from "../../api-error";
 import { API_KEY_PATTERN, edgeConfig } from "../../config";
 import type { EdgeEnv } from "../../env";
-import { ensureKey, keyPrefix, lookupKey } from "../../keys/api-key-store";
+import {
+  ensureKey,
+  keyPrefix,
+  lastUseIsStale,
+  lookupKey,
+  touchKey,
+} from "../../keys/api-key-store";
 
 // The dev key is written to D1 once per isolate rather than by a separate setup step, so
 // `LIMNER_DEV_KEY=… npm start` is all it takes and the check below stays the only path.
@@ -40,6 +46,11 @@ export function apiKeyAuth(): MiddlewareHandler<EdgeEnv> {
       throw apiError("invalid_api_key", `Incorrect API key provided: ${keyPrefix(key)}….`);
     }
     c.set("apiKey", found.key);
+    // After the response, and at most once a minute per key (`lastUseIsStale`).
+    const now = Date.now();
+    if (lastUseIsStale(found.key.lastUsedAt, now)) {
+      c.executionCtx.waitUntil(touchKey(c.env.DB, found.key.id, now));
+    }
     await next();
   };
 }

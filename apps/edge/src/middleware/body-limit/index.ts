@@ -20,9 +20,11 @@ export interface BodyLimitOptions {
 
 export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<EdgeEnv> {
   return async function bodyLimit(c, next) {
-    const maxBytes = typeof options.maxBytes === "number" ? options.maxBytes : options.maxBytes(c.req.path);
+    const maxBytes =
+      typeof options.maxBytes === "number" ? options.maxBytes : options.maxBytes(c.req.path);
     const maxDrainBytes = options.maxDrainBytes ?? 32 * maxBytes;
-    const tooLarge = () => apiError("payload_too_large", `Request bodies are limited to ${maxBytes} bytes.`);
+    const tooLarge = () =>
+      apiError("payload_too_large", `Request bodies are limited to ${maxBytes} bytes.`);
     const body = c.req.raw.body;
     if (!body) return next();
     const declared = Number(c.req.header("content-length") ?? Number.NaN);

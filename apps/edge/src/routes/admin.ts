@@ -1,0 +1,74 @@
+/**
+ * Key management for operators, behind `adminAuth`:
+ * `POST /admin/keys` mints a key (its secret is in this answer only), `GET /admin/keys` lists
+ * keys without secrets or hashes, `DELETE /admin/keys/:id` revokes one (idempotent).
+ * Times are Unix seconds, as in OpenAI's API.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { apiError } from "../api-error";
+import { MAX_LIMIT_PER_MINUTE } from "../config";
+import type { EdgeEnv } from "../env";
+import { KEY_SCOPES, listKeys, mintKey, revokeKey, type StoredKey } from "../keys/api-key-store";
+import { readValidatedJson } from "../request-body";
+
+const perMinute = z.int().min(1).max(MAX_LIMIT_PER_MINUTE);
+
+/** The body of `POST /admin/keys`. */
+export const CreateKeyRequest = z.strictObject({
+  label: z.string().trim().min(1).max(200),
+  scopes: z.array(z.enum(KEY_SCOPES)).min(1).default(["images"]),
+  limits: z
+    .strictObject({
+      requests_per_minute: perMinute.optional(),
+      images_per_minute: perMinute.optional(),
+    })
+    .default({}),
+});
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+
+/** The listed form of a key: what an operator needs to recognise it, and nothing secret. */
+function toWire(key: StoredKey) {
+  return {
+    object: "api_key" as const,
+    id: key.id,
+    prefix: key.prefix,
+    label: key.label,
+    scopes: key.scopes,
+    // `null` means the deployment's default.
+    limits: {
+      requests_per_minute: key.limits.requestsPerMinute,
+      images_per_minute: key.limits.imagesPerMinute,
+    },
+    created_at: seconds(key.createdAt),
+    last_used_at: seconds(key.lastUsedAt),
+    revoked_at: seconds(key.revokedAt),
+  };
+}
+
+export const adminRoutes = new Hono<EdgeEnv>()
+  .post("/keys", async (c) => {
+    const body = await readValidatedJson(c, CreateKeyRequest);
+    const { secret, key } = await mintKey(c.env.DB, {
+      label: body.label,
+      scopes: body.scopes,
+      limits: {
+        requestsPerMinute: body.limits.requests_per_minute ?? null,
+        imagesPerMinute: body.limits.images_per_minute ?? null,
+      },
+    });
+    return c.json({ ...toWire(key), key: secret }, 201);
+  })
+  .get("/keys", async (c) => {
+    const keys = await listKeys(c.env.DB);
+    return c.json({ object: "list" as const, data: keys.map(toWire) });
+  })
+  .delete("/keys/:id", async (c) => {
+    const id = c.req.param("id");
+    const key = await revokeKey(c.env.DB, id);
+    if (!key) throw apiError("not_found", `No API key with id '${id}'.`, "id");
+    return c.json({ ...toWire(key), revoked: true });
+  });

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { IMAGE_ENDPOINTS, requestedImages } from "../src/middleware/rate-limit";
+
+const post = (body: string) =>
+  new Request("http://edge/v1/images/generations", { method: "POST", body });
+
+describe("requestedImages", () => {
+  it("reads a valid n and leaves the body readable", async () => {
+    const request = post(JSON.stringify({ prompt: "p", n: 3 }));
+    expect(await requestedImages(request)).toBe(3);
+    expect(await request.json()).toEqual({ prompt: "p", n: 3 });
+  });
+
+  it("counts 1 when n is absent or invalid, or the body is not JSON (validation reports it)", async () => {
+    for (const body of ['{"prompt":"p"}', '{"n":"2"}', '{"n":0}', '{"n":99}', "[1]", "{oops"]) {
+      expect(await requestedImages(post(body))).toBe(1);
+    }
+  });
+
+  it("counts images on generations only", () => {
+    expect(IMAGE_ENDPOINTS.has("POST /v1/images/generations")).toBe(true);
+    expect(IMAGE_ENDPOINTS.has("GET /v1/models")).toBe(false);
+  });
+});
