@@ -3,27 +3,17 @@
  * before decode), prompt upsampling with the model's learned upsampler (the tiny-limner
  * fixture) and per-request opt-out, the OpenAPI document, and CORS.
  */
-import { mkdtempSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { type RunningStack, randomApiKey, startStack } from "@limner/dev-stack";
+import type { RunningStack } from "@limner/dev-stack";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStack } from "./test-stack";
 
-const ROOT = join(import.meta.dirname, "../..");
 let stack: RunningStack;
 let png: Buffer;
 
 beforeAll(async () => {
-  const modelsDir = mkdtempSync(join(tmpdir(), "limner-e2e-models-"));
-  symlinkSync(join(ROOT, "gpu-runtime/test/fixtures/tiny-limner"), join(modelsDir, "tiny-limner"));
-  symlinkSync(join(ROOT, "gpu-runtime/models/limner-mini"), join(modelsDir, "limner-mini"));
-  stack = await startStack({
-    edgePort: 0,
-    runtimePort: 0,
-    apiKey: randomApiKey(),
-    modelsDir,
+  stack = await startTestStack(["tiny-limner", "limner-mini"], {
     edgeVars: { LIMNER_DEFAULT_MODEL: "tiny-limner", LIMIT_REQUESTS_PER_MINUTE: "1000" },
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128"><rect width="128" height="128" fill="#f0f0f0"/><circle cx="64" cy="64" r="30" fill="#e02020"/></svg>`;

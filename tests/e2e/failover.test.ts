@@ -3,32 +3,21 @@
  * request may be lost or hang: each completes on the surviving runtime or fails fast with a
  * retryable status.
  */
-import { mkdtempSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningStack, randomApiKey, startStack } from "@limner/dev-stack";
+import type { RunningStack } from "@limner/dev-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStack } from "./test-stack";
 
-const TINY_SD = join(import.meta.dirname, "../../gpu-runtime/test/fixtures/tiny-sd");
 const CLIENT_DEADLINE_MS = 90_000;
 let stack: RunningStack;
 
 beforeAll(async () => {
-  const modelsDir = mkdtempSync(join(tmpdir(), "limner-e2e-models-"));
-  symlinkSync(TINY_SD, join(modelsDir, "tiny-sd"));
-  stack = await startStack({
-    edgePort: 0,
+  stack = await startTestStack(["tiny-sd"], {
     runtimeCount: 2,
-    apiKey: randomApiKey(),
-    modelsDir,
     // Per-key limits are tested elsewhere; here every request must reach the runtimes.
     edgeVars: {
       LIMNER_DEFAULT_MODEL: "tiny-sd",
       LIMIT_REQUESTS_PER_MINUTE: "1000",
       LIMIT_IMAGES_PER_MINUTE: "1000",
-    },
-    onLog: (line) => {
-      if (process.env.LIMNER_E2E_LOGS === "1") console.log(line);
     },
   });
 });

@@ -2,31 +2,18 @@
  * The foundation end to end: SDK → edge on workerd (local D1) → tRPC → runtime process and back,
  * plus the edge's error envelope for every class of bad request.
  */
-import { join } from "node:path";
-import { type RunningStack, randomApiKey, startStack } from "@limner/dev-stack";
+import { type RunningStack, randomApiKey } from "@limner/dev-stack";
 import type { RuntimeRouter } from "@limner/gpu-runtime/router";
 import { AuthenticationError, Limner, NotFoundError } from "@limner/sdk";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStack } from "./test-stack";
 
-const FIXTURE_MODELS = join(import.meta.dirname, "../fixtures/models");
 let stack: RunningStack;
 let limner: Limner;
 
 beforeAll(async () => {
-  const logs: string[] = [];
-  stack = await startStack({
-    edgePort: 0,
-    runtimePort: 0,
-    apiKey: randomApiKey(),
-    modelsDir: FIXTURE_MODELS,
-    onLog: (line) => {
-      logs.push(line);
-      if (process.env.LIMNER_E2E_LOGS === "1") console.log(line);
-    },
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- logs ---\n${logs.slice(-40).join("\n")}`);
-  });
+  stack = await startTestStack(["limner-fixture"]);
   limner = new Limner({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey });
 });
 

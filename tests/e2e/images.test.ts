@@ -2,35 +2,17 @@
  * Image generation end to end with the unmodified `openai` client: edge on workerd (local D1
  * and R2) → tRPC → runtime process running the tiny diffusers-layout fixture model.
  */
-import { mkdtempSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningStack, randomApiKey, startStack } from "@limner/dev-stack";
+import type { RunningStack } from "@limner/dev-stack";
 import OpenAI from "openai";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStack } from "./test-stack";
 
-const TINY_SD = join(import.meta.dirname, "../../gpu-runtime/test/fixtures/tiny-sd");
 let stack: RunningStack;
 let openai: OpenAI;
 
 beforeAll(async () => {
-  const modelsDir = mkdtempSync(join(tmpdir(), "limner-e2e-models-"));
-  symlinkSync(TINY_SD, join(modelsDir, "tiny-sd"));
-  const logs: string[] = [];
-  stack = await startStack({
-    edgePort: 0,
-    runtimePort: 0,
-    apiKey: randomApiKey(),
-    modelsDir,
-    edgeVars: { LIMNER_DEFAULT_MODEL: "tiny-sd" },
-    onLog: (line) => {
-      logs.push(line);
-      if (process.env.LIMNER_E2E_LOGS === "1") console.log(line);
-    },
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- logs ---\n${logs.slice(-40).join("\n")}`);
-  });
+  stack = await startTestStack(["tiny-sd"], { edgeVars: { LIMNER_DEFAULT_MODEL: "tiny-sd" } });
   openai = new OpenAI({ baseURL: `${stack.edgeUrl}/v1`, apiKey: stack.apiKey });
 });
 

@@ -6,27 +6,17 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type RunningStack, startStack } from "@limner/dev-stack";
+import type { RunningStack } from "@limner/dev-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStack } from "./test-stack";
 
-const FIXTURE_MODELS = join(import.meta.dirname, "../fixtures/models");
 const CLI_MAIN = join(import.meta.dirname, "../../packages/cli/src/main.ts");
 const REQUESTS_PER_MINUTE = 50;
 let stack: RunningStack;
 
 beforeAll(async () => {
-  const logs: string[] = [];
-  stack = await startStack({
-    edgePort: 0,
-    runtimePort: 0,
-    modelsDir: FIXTURE_MODELS,
+  stack = await startTestStack(["limner-fixture"], {
     edgeVars: { LIMIT_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE) },
-    onLog: (line) => {
-      logs.push(line);
-      if (process.env.LIMNER_E2E_LOGS === "1") console.log(line);
-    },
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- logs ---\n${logs.slice(-40).join("\n")}`);
   });
 });
 

@@ -3,27 +3,16 @@
  * edge and runtime: type a prompt, pick a size, generate, watch progress, see the image and the
  * revised prompt.
  */
-import { mkdtempSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningStack, randomApiKey, startStack } from "@limner/dev-stack";
+import { type RunningStack, randomApiKey } from "@limner/dev-stack";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStack } from "./test-stack";
 
-const TINY_SD = join(import.meta.dirname, "../../gpu-runtime/test/fixtures/tiny-sd");
 let stack: RunningStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  const modelsDir = mkdtempSync(join(tmpdir(), "limner-e2e-models-"));
-  symlinkSync(TINY_SD, join(modelsDir, "tiny-sd"));
-  stack = await startStack({
-    edgePort: 0,
-    runtimePort: 0,
-    apiKey: randomApiKey(),
-    modelsDir,
-    edgeVars: { LIMNER_DEFAULT_MODEL: "tiny-sd" },
-  });
+  stack = await startTestStack(["tiny-sd"], { edgeVars: { LIMNER_DEFAULT_MODEL: "tiny-sd" } });
   // Flags as the machine's notes require: no sandbox as root, and no background networking,
   // which this offline machine refuses.
   browser = await chromium.launch({
