@@ -128,7 +128,9 @@ export class GenerationService {
         height: bucket.height,
         steps: input.steps ?? (hd ? Math.min(100, defaults.steps * 2) : defaults.steps),
         scheduler: input.scheduler ?? defaults.scheduler,
-        decoder: input.decoder ?? (hd && pipeline.decoders.includes("consistency") ? "consistency" : defaults.decoder),
+        decoder:
+          input.decoder ??
+          (hd && pipeline.decoders.includes("consistency") ? "consistency" : defaults.decoder),
       },
       guidanceScale: input.guidanceScale ?? defaults.guidanceScale,
       seed: input.seed ?? randomInt(0, 2 ** 32 - 1),

@@ -24,8 +24,13 @@ const VaeConfig = z.looseObject({
 const SD_STEPS = 25;
 const SD_GUIDANCE = 7.5;
 
-export async function loadDiffusersModel(pool: InferencePool, dir: string, info: RuntimeModel): Promise<LoadedModel> {
-  const readJson = async (...path: string[]) => JSON.parse(await readFile(join(dir, ...path), "utf8")) as unknown;
+export async function loadDiffusersModel(
+  pool: InferencePool,
+  dir: string,
+  info: RuntimeModel,
+): Promise<LoadedModel> {
+  const readJson = async (...path: string[]) =>
+    JSON.parse(await readFile(join(dir, ...path), "utf8")) as unknown;
   const vae = VaeConfig.parse(await readJson("vae_decoder", "config.json"));
   const schedulerConfig = await readJson("scheduler", "scheduler_config.json");
   const native = nativeSchedulerName(schedulerConfig);
@@ -58,7 +63,12 @@ export async function loadDiffusersModel(pool: InferencePool, dir: string, info:
 
   return {
     info,
-    generationDefaults: { steps: SD_STEPS, guidanceScale: SD_GUIDANCE, scheduler: native, decoder: "vae" },
+    generationDefaults: {
+      steps: SD_STEPS,
+      guidanceScale: SD_GUIDANCE,
+      scheduler: native,
+      decoder: "vae",
+    },
     textToImage,
     async dispose() {
       await Promise.all(keys.map((key) => pool.releaseSession(key)));

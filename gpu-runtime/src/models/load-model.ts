@@ -1,8 +1,8 @@
 /** Loads a discovered bundle with the loader for its layout. @module */
 import type { InferencePool } from "../backend/inference-pool";
 import { loadDiffusersModel } from "./diffusers-model";
-import type { LoadedModel } from "./loaded-model";
 import { loadLimnerModel } from "./limner-model";
+import type { LoadedModel } from "./loaded-model";
 import type { ModelBundle } from "./model-discovery";
 
 export function loadModel(pool: InferencePool, bundle: ModelBundle): Promise<LoadedModel> {

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { AspectBucket, CaptionDetail, Decoder, RuntimeModel, SchedulerName } from "@limner/contracts";
+import type {
+  AspectBucket,
+  CaptionDetail,
+  Decoder,
+  RuntimeModel,
+  SchedulerName,
+} from "@limner/contracts";
 import type { TextToImagePipeline } from "../pipelines/text-to-image";
 
 export interface GenerationDefaults {
@@ -23,7 +29,12 @@ export interface Captioner {
 }
 
 export interface SimilarityScorer {
-  similarity(pixels: Float32Array, bucket: AspectBucket, text: string, options: { signal?: AbortSignal }): Promise<number>;
+  similarity(
+    pixels: Float32Array,
+    bucket: AspectBucket,
+    text: string,
+    options: { signal?: AbortSignal },
+  ): Promise<number>;
 }
 
 export interface PromptUpsampler {

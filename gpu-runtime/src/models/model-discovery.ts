@@ -39,7 +39,8 @@ export function discoverModels(modelsDir: string): ModelBundle[] {
   bundles.sort((a, b) => a.info.id.localeCompare(b.info.id));
   const ids = new Set<string>();
   for (const { info } of bundles) {
-    if (ids.has(info.id)) throw new Error(`Two model bundles in ${modelsDir} share the id "${info.id}"`);
+    if (ids.has(info.id))
+      throw new Error(`Two model bundles in ${modelsDir} share the id "${info.id}"`);
     ids.add(info.id);
   }
   return bundles;
@@ -53,7 +54,9 @@ function listFolders(modelsDir: string): string[] {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
-  return entries.map((name) => join(modelsDir, name)).filter((path) => statSync(path).isDirectory());
+  return entries
+    .map((name) => join(modelsDir, name))
+    .filter((path) => statSync(path).isDirectory());
 }
 
 function isFile(path: string): boolean {
@@ -101,7 +104,9 @@ function readDiffusersBundle(dir: string): ModelBundle {
   const path = join(dir, "model_index.json");
   const index = readJson(path, DiffusersIndex);
   const unet = readJson(join(dir, "unet", "config.json"), UnetConfig);
-  const id = basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
+  const id = basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-");
   return {
     kind: "diffusers",
     dir,

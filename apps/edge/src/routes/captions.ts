@@ -8,9 +8,10 @@
 import { CaptionDetail, CaptionRequest, type CaptionResponse } from "@limner/contracts";
 import { Hono } from "hono";
 import { apiError } from "../api-error";
+import { base64ToBytes, bytesToBase64 } from "../base64";
 import { edgeConfig } from "../config";
 import type { EdgeEnv } from "../env";
-import { base64ToBytes, bytesToBase64, checkUploadedImage } from "../images/image-upload";
+import { checkUploadedImage } from "../images/image-upload";
 import { readValidatedJson } from "../request-body";
 
 export const captionRoutes = new Hono<EdgeEnv>().post("/captions", async (c) => {
