@@ -9,9 +9,20 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 
 const live = new Set<ChildProcess>();
-process.on("exit", () => {
+const killAll = () => {
   for (const child of live) killGroup(child, "SIGKILL");
-});
+};
+process.on("exit", killAll);
+// A signal ends Node without "exit" handlers; when nobody else handles it, take the children
+// down, then die of the same signal as the default action would.
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  process.on(signal, function onSignal() {
+    if (process.listenerCount(signal) > 1) return;
+    killAll();
+    process.off(signal, onSignal);
+    process.kill(process.pid, signal);
+  });
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
