@@ -2,14 +2,14 @@
  * The foundation end to end: SDK → edge on workerd (local D1) → tRPC → runtime process and back,
  * plus the edge's error envelope for every class of bad request.
  */
-import { type RunningStack, randomApiKey } from "@limner/dev-stack";
+import { randomApiKey } from "@limner/dev-stack";
 import type { RuntimeRouter } from "@limner/gpu-runtime/router";
 import { AuthenticationError, Limner, NotFoundError } from "@limner/sdk";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestStack } from "./test-stack";
+import { startTestStack, type TestStack } from "./test-stack";
 
-let stack: RunningStack;
+let stack: TestStack;
 let limner: Limner;
 
 beforeAll(async () => {
@@ -222,6 +222,14 @@ describe("the runtime", () => {
     expect((error as TRPCClientError<RuntimeRouter>).data?.code).toBe("UNAUTHORIZED");
     const models = await runtimeClient(stack.serviceToken).models.query();
     expect(models.map((m) => m.id)).toEqual(["limner-fixture"]);
+  });
+
+  it("never writes the API key or the service token to the logs", () => {
+    const logs = stack.logs.join("\n");
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(stack.apiKey);
+    expect(logs).not.toContain(stack.serviceToken);
+    expect(logs).not.toContain(stack.adminToken);
   });
 
   it("when it is gone, the edge answers 503 no_runtime_available with Retry-After", async () => {

@@ -27,12 +27,17 @@ export function modelsDirWith(names: readonly BundleName[]): string {
   return dir;
 }
 
+export type TestStack = RunningStack & {
+  /** Every line the runtime(s) and the edge printed so far. */
+  readonly logs: readonly string[];
+};
+
 export async function startTestStack(
   models: readonly BundleName[],
   options: Omit<StackOptions, "modelsDir" | "onLog"> = {},
-): Promise<RunningStack> {
+): Promise<TestStack> {
   const logs: string[] = [];
-  return startStack({
+  const stack = await startStack({
     edgePort: 0,
     runtimePort: 0,
     apiKey: randomApiKey(),
@@ -40,10 +45,10 @@ export async function startTestStack(
     modelsDir: modelsDirWith(models),
     onLog: (line) => {
       logs.push(line);
-      if (logs.length > 200) logs.shift();
       if (process.env.LIMNER_E2E_LOGS === "1") console.log(line);
     },
   }).catch((error: Error) => {
     throw new Error(`${error.message}\n--- last logs ---\n${logs.slice(-40).join("\n")}`);
   });
+  return Object.assign(stack, { logs });
 }
