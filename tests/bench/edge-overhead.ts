@@ -39,12 +39,17 @@ try {
     await response.arrayBuffer();
   };
   const direct = () => runtime.models.query();
+  // The floor any edge request pays locally: wrangler's proxy hop into workerd, no D1/DO/runtime.
+  const edgeFloor = async () => {
+    await (await fetch(`${stack.edgeUrl}/healthz`)).arrayBuffer();
+  };
   for (let i = 0; i < 50; i++) {
     await direct();
     await viaEdge();
   }
   const directMs: number[] = [];
   const edgeMs: number[] = [];
+  const floorMs: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     let t = performance.now();
     await direct();
@@ -52,6 +57,9 @@ try {
     t = performance.now();
     await viaEdge();
     edgeMs.push(performance.now() - t);
+    t = performance.now();
+    await edgeFloor();
+    floorMs.push(performance.now() - t);
   }
   const row = (name: string, values: number[]) =>
     `| ${name} | ${percentile(values, 50).toFixed(2)} | ${percentile(values, 99).toFixed(2)} |`;
@@ -69,6 +77,12 @@ each pair saw the same machine load.
 ${row("runtime directly (tRPC)", directMs)}
 ${row("through the edge", edgeMs)}
 ${row("edge overhead", overhead)}
+${row("edge floor: GET /healthz (proxy hop only)", floorMs)}
+
+The floor row is what \`wrangler dev\` itself costs per request (its proxy worker in front of
+the user worker); on Cloudflare that hop does not exist. The rest is the D1 key lookup, the
+Durable Object round trip for the exact per-key limit, and the outbound call to the runtime,
+which under \`wrangler dev\` also passes through wrangler's Node process.
 `;
   writeReportSection(join(import.meta.dirname, "../../docs/benchmarks.md"), "edge", section);
   process.stdout.write(section);
