@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DEFAULT_IMAGE_MODEL } from "@limner/contracts";
 import { z } from "zod";
 import type { KeyRateLimiter } from "./limits/key-rate-limiter";
 
@@ -52,7 +53,7 @@ const EdgeConfigSchema = z.object({
     .regex(API_KEY_PATTERN, "must look like lmn_ followed by 16+ letters, digits, _ or -")
     .optional(),
   FILES_SIGNING_KEY: z.string().min(32, "must be a secret of at least 32 characters"),
-  LIMNER_DEFAULT_MODEL: z.string().min(1).default("limner-mini"),
+  LIMNER_DEFAULT_MODEL: z.string().min(1).default(DEFAULT_IMAGE_MODEL),
   UPSAMPLE_STRATEGY: z.enum(["model", "llm", "off"]).default("model"),
   UPSAMPLE_LLM_URL: z.url({ protocol: /^https?$/ }).optional(),
   UPSAMPLE_LLM_KEY: z.string().optional(),
