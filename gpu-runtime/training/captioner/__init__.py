@@ -1,0 +1,1 @@
+"""CoCa-style captioner: conv image encoder, text tower, cross-attending text decoder."""

@@ -1,0 +1,129 @@
+"""The whole data loop with one command, deterministic for a seed:
+
+    cd gpu-runtime && /usr/bin/python3 -m training.data [--quick] [--seed N] [--out DIR] [--work DIR]
+
+Stages: world -> captioner (pretrain, short, descriptive) -> recaption + blends -> judge eval
+-> export (ONNX + tokenizer + model.json) -> ONNX eval (onnxruntime-node) -> model card.
+The default run writes the bundle to models/limner-mini; --quick writes to a temp dir
+unless --out says otherwise. Scratch (checkpoints, manifest, blends, dumps) goes to --work;
+finished captioner stages found there are resumed, so pass a fresh --work after code changes.
+"""
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from ..captioner.dump import dump
+from ..captioner.model import Captioner
+from ..captioner.score_onnx import score_results
+from ..captioner.tokenizer import Tokenizer, build_vocab
+from ..captioner.train import TrainConfig, train
+from ..judge.accuracy import judge_accuracy
+from ..recaption.blend import write_blend
+from ..recaption.manifest import mean_clip_score, write_manifest
+from ..world.sample import iter_samples
+from .bundle import bundle_bytes, write_bundle
+from .card import write_card
+from .config import FULL, QUICK
+
+GPU_RUNTIME = Path(__file__).resolve().parents[2]
+BUNDLE = GPU_RUNTIME / "models" / "limner-mini"
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="every stage, tiny sizes (< 3 min)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, help="bundle dir (default: models/limner-mini, or a temp dir with --quick)")
+    ap.add_argument("--work", type=Path, help="scratch dir (default: training/runs/<config>-seed<N>, or inside --out with --quick)")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    cfg = QUICK if args.quick else FULL
+    out = args.out or (Path(tempfile.mkdtemp(prefix="limner-quick-")) if args.quick else BUNDLE)
+    work = args.work or ((out / "work") if args.quick else GPU_RUNTIME / "training" / "runs" / f"{cfg.name}-seed{args.seed}")
+    work.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    t0 = time.time()
+
+    def log(msg: str) -> None:
+        print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
+
+    metrics: dict = {"seed": args.seed, "quick": args.quick, "config": cfg.name}
+    log(f"limner-mini data loop: config={cfg.name} seed={args.seed} out={out} work={work}")
+
+    log("stage 1/7 world: vocabulary and generation throughput")
+    tok = Tokenizer(build_vocab())
+    start = time.time()
+    for _ in iter_samples(args.seed, "labelled", 0, cfg.world_probe):
+        pass
+    rate = cfg.world_probe / (time.time() - start)
+    metrics["world"] = {"samples_per_s": rate}
+    metrics["vocab_size"] = tok.size
+    log(f"  {cfg.world_probe} samples at {rate:.0f}/s; vocabulary {tok.size} tokens")
+
+    log("stage 2/7 captioner: pretrain (contrastive + captioning), short fine-tune, descriptive fine-tune")
+    torch.manual_seed(args.seed)
+    model = Captioner(tok.size)
+    train_started = time.time()
+    timings = train(model, tok, args.seed,
+                    TrainConfig(cfg.labelled_size, cfg.batch_size, cfg.stages, cfg.warmup), work / "checkpoints", log)
+    metrics["train_seconds"] = timings
+    train_wall = time.time() - train_started
+    metrics["labelled_size"] = cfg.labelled_size
+
+    log("stage 3/7 recaption: manifest of the unlabelled set, caption blends")
+    manifest = work / "manifest.jsonl"
+    write_manifest(model, tok, args.seed, cfg.recaption_size, manifest, log=log)
+    blends = []
+    for kind, ratio in cfg.blends:
+        path = work / f"blend_{kind}_{ratio}.jsonl"
+        realised = write_blend(manifest, ratio, kind, args.seed, path)
+        blends.append({"kind": kind, "ratio": ratio, "realised": realised, "file": str(path)})
+        log(f"  blend {kind} {ratio}: {realised:.3%} synthetic -> {path}")
+    metrics["recaption"] = {"images": cfg.recaption_size, "manifest": str(manifest),
+                            "mean_clip_score": mean_clip_score(manifest), "blends": blends}
+
+    log("stage 4/7 judge: accuracy on held-out ground-truth renders")
+    metrics["judge"] = judge_accuracy(args.seed, cfg.judge_eval)
+    log(f"  {json.dumps(metrics['judge'])}")
+
+    log("stage 5/7 export: ONNX (opset 17), tokenizer.json, model.json")
+    write_bundle(model, tok, out, metrics["judge"], {"seed": args.seed, "config": cfg.name,
+                                                     "labelled_size": cfg.labelled_size,
+                                                     "stages": [s.__dict__ for s in cfg.stages]})
+    metrics["sizes"] = {
+        name: {"file": f"captioner/{name}.onnx", "params": sum(p.numel() for p in part.parameters()),
+               "bytes": (out / "captioner" / f"{name}.onnx").stat().st_size}
+        for name, part in (("image_encoder", model.encoder), ("text_decoder", model.decoder), ("text_tower", model.tower))
+    }
+
+    log("stage 6/7 onnx eval: held-out captions with onnxruntime-node")
+    eval_dir = work / "onnx_eval"
+    shutil.rmtree(eval_dir, ignore_errors=True)
+    dump(args.seed, "heldout", cfg.onnx_eval, eval_dir)
+    results = eval_dir / "results.json"
+    subprocess.run(["node", str(GPU_RUNTIME / "training" / "eval_onnx.mjs"), "--bundle", str(out),
+                    "--data", str(eval_dir), "--out", str(results)], check=True, cwd=GPU_RUNTIME)
+    metrics["onnx_eval"] = score_results(eval_dir, results)
+    log(f"  {json.dumps(metrics['onnx_eval'])}")
+
+    log("stage 7/7 model card")
+    # Stages resumed from checkpoints count with the time they took when they ran.
+    metrics["total_seconds"] = time.time() - t0 - train_wall + sum(timings.values())
+    metrics["bundle_bytes"] = bundle_bytes(out)
+    metrics["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    write_card(out, metrics)
+    metrics["bundle_bytes"] = bundle_bytes(out)
+    (work / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    log(f"done in {metrics['total_seconds'] / 60:.1f} min; bundle {metrics['bundle_bytes'] / 1e6:.2f} MB at {out}")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Recaptioning: synthetic captions for an unlabelled set, and caption blends for training."""

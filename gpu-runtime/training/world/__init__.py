@@ -1,0 +1,1 @@
+"""The procedurally generated "shapes world": scene graphs, renders and their three texts."""
