@@ -37,6 +37,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# Shared with the Stable Diffusion fixture: the same ONNX export settings and time embedding.
+from make_tiny_sd import export, timestep_embedding  # noqa: E402  (same folder)
+
 SEED = 20261125
 OPSET = 17
 HIDDEN = 32
@@ -122,13 +125,6 @@ class TextEncoder(nn.Module):
         x = x + attention(q, k, v)
         x = x + self.mlp(self.ln2(x))
         return self.ln_out(x)
-
-
-def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
-    half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
-    args = t.float().reshape(-1, 1) * freqs.reshape(1, -1)
-    return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 
 
 class Stage(nn.Module):
@@ -277,21 +273,6 @@ class UpsamplerDecoder(nn.Module):
         x = x + attention(self.q(self.ln2(x)), k, v)
         logits = 3.0 * self.head(self.ln_out(x))
         return logits + self.eos_ramp[:t]
-
-
-def export(model: nn.Module, args: tuple, path: str, inputs: list[str], outputs: list[str], axes: dict):
-    model.eval()
-    with torch.no_grad():
-        torch.onnx.export(
-            model,
-            args,
-            path,
-            input_names=inputs,
-            output_names=outputs,
-            dynamic_axes=axes,
-            opset_version=OPSET,
-            do_constant_folding=True,
-        )
 
 
 def tensor(name: str, dtype: str, shape: list, **extra) -> dict:
