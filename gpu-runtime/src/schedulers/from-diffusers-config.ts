@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { SchedulerName } from "@limner/contracts";
 import { z } from "zod";
+import { createScheduler, type SchedulerName } from "./create-scheduler";
 import type { Scheduler } from "./scheduler";
 import { DDIMScheduler, type DDIMSchedulerConfig } from "./scheduling-ddim";
 import {
@@ -95,15 +95,7 @@ export function fromDiffusersConfig(json: unknown, algorithm?: SchedulerName): S
   const className = parseClassName(json);
   if (algorithm !== undefined && algorithm !== NATIVE_ALGORITHM[className]) {
     const j = parseJson(json, className);
-    const config = withTrainedBetas(defined(commonConfig(j)), j);
-    switch (algorithm) {
-      case "euler":
-        return new EulerDiscreteScheduler(config);
-      case "ddim":
-        return new DDIMScheduler(config);
-      case "dpm++2m":
-        return new DPMSolverMultistepScheduler(config);
-    }
+    return createScheduler(algorithm, withTrainedBetas(defined(commonConfig(j)), j));
   }
   return fromNativeConfig(json);
 }

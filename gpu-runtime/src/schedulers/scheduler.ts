@@ -190,3 +190,26 @@ export function roundHalfEven(v: number): number {
   if (diff > 0.5) return floor + 1;
   return floor % 2 === 0 ? floor : floor + 1;
 }
+
+/**
+ * The schedule index of `timestep`, found on a sampler's first step (later steps just count).
+ * When a timestep occurs twice (Karras σ can collide after rounding), diffusers takes the second
+ * so img2img starting mid-schedule does not skip a σ. A timestep not in the schedule is the
+ * last step (`onMissing: "last"`, DPM-Solver's behaviour) or an error (`"throw"`, Euler's).
+ */
+export function findStepIndex(
+  scheduler: string,
+  timesteps: readonly number[],
+  timestep: number,
+  onMissing: "last" | "throw",
+): number {
+  if (timesteps.length === 0) throw new Error(`${scheduler}: call setTimesteps() before stepping`);
+  const matches: number[] = [];
+  timesteps.forEach((t, i) => {
+    if (t === timestep) matches.push(i);
+  });
+  const index = matches.length > 1 ? matches[1] : matches[0];
+  if (index !== undefined) return index;
+  if (onMissing === "last") return timesteps.length - 1;
+  throw new RangeError(`${scheduler}: timestep ${timestep} is not in the schedule`);
+}

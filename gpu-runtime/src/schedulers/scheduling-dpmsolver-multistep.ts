@@ -13,6 +13,7 @@ import { dynamicThreshold } from "./dynamic-thresholding";
 import {
   alphasCumprod,
   assertInferenceSteps,
+  findStepIndex,
   linspace,
   makeBetas,
   roundHalfEven,
@@ -314,19 +315,13 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     return output;
   }
 
-  /** Step index from the timestep on first use (second match if duplicated, as diffusers). */
   #currentIndex(timestep: number): number {
-    if (this.#stepIndex !== null) return this.#stepIndex;
-    if (this.#timesteps.length === 0) {
-      throw new Error("DPMSolverMultistepScheduler: call setTimesteps() before stepping");
-    }
-    const matches: number[] = [];
-    this.#timesteps.forEach((t, i) => {
-      if (t === timestep) matches.push(i);
-    });
-    // diffusers falls back to the last step when the timestep is not in the schedule.
-    const index = matches.length > 1 ? matches[1] : (matches[0] ?? this.#timesteps.length - 1);
-    this.#stepIndex = index ?? 0;
+    this.#stepIndex ??= findStepIndex(
+      "DPMSolverMultistepScheduler",
+      this.#timesteps,
+      timestep,
+      "last",
+    );
     return this.#stepIndex;
   }
 }

@@ -20,6 +20,7 @@ import type { SeededRandom } from "../random/seeded-random";
 import {
   alphasCumprod,
   assertInferenceSteps,
+  findStepIndex,
   linspace,
   makeBetas,
   type Scheduler,
@@ -198,25 +199,14 @@ export class EulerDiscreteScheduler implements Scheduler {
     return sigma;
   }
 
-  /**
-   * The step index, found from the timestep on first use. When a timestep occurs twice (Karras
-   * σ can collide after rounding), diffusers takes the second so img2img starting mid-schedule
-   * does not skip a σ; we do the same.
-   */
   #currentIndex(timestep: number): number {
-    if (this.#stepIndex !== null) return this.#stepIndex;
-    if (this.#timesteps.length === 0) {
-      throw new Error("EulerDiscreteScheduler: call setTimesteps() before stepping");
-    }
-    const matches: number[] = [];
-    this.#timesteps.forEach((t, i) => {
-      if (t === Math.fround(timestep)) matches.push(i);
-    });
-    const index = matches.length > 1 ? matches[1] : matches[0];
-    if (index === undefined) {
-      throw new RangeError(`EulerDiscreteScheduler: timestep ${timestep} is not in the schedule`);
-    }
-    this.#stepIndex = index;
-    return index;
+    // Timesteps are stored as float32 values, as diffusers' tensors hold them.
+    this.#stepIndex ??= findStepIndex(
+      "EulerDiscreteScheduler",
+      this.#timesteps,
+      Math.fround(timestep),
+      "throw",
+    );
+    return this.#stepIndex;
   }
 }
