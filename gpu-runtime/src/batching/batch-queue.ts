@@ -87,11 +87,6 @@ export class BatchQueue<Req, Res> {
     return this.#running;
   }
 
-  /** Where a new request would stand: requests ahead of it. */
-  get position(): number {
-    return this.#waiting.length;
-  }
-
   enqueue(request: Req, { batchKey, signal, deadline }: EnqueueOptions): Promise<Res> {
     if (this.#closed) return Promise.reject(new QueueClosedError());
     if (this.#waiting.length >= this.#options.maxQueued) {

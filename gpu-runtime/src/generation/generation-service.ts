@@ -87,7 +87,7 @@ export class GenerationService {
       prepared.settings.scheduler,
       prepared.settings.decoder,
     ].join("|");
-    prepared.emit({ type: "queued", position: this.#queue.position });
+    prepared.emit({ type: "queued", position: this.#queue.depth });
     const promise = this.#queue
       .enqueue(prepared, {
         batchKey,

@@ -35,7 +35,6 @@ export interface GenerationContext {
 }
 
 export interface GenerationEvents {
-  onRevisedPrompt?(revisedPrompt: string): void;
   onEvent?(event: Exclude<GenerateEvent, { type: "completed" }>): void;
 }
 
@@ -67,7 +66,6 @@ export async function generateImages(
       ctx.config.upsampling,
       ctx.runtimes,
     );
-    events.onRevisedPrompt?.(revisedPrompt);
     const input = toRuntimeRequest(
       request,
       model,

@@ -31,10 +31,6 @@ export class RuntimePool {
     this.#options = options;
   }
 
-  get urls(): readonly string[] {
-    return this.#options.urls;
-  }
-
   /** Runtimes in the order a new call should try them. */
   order(now = Date.now()): string[] {
     const healthy = (url: string) => ((unhealthyUntil.get(url) ?? 0) <= now ? 0 : 1);
