@@ -5,12 +5,7 @@
  *
  * @module
  */
-import {
-  IMAGE_MODEL_ALIASES,
-  ImageGenerationRequest,
-  type RuntimeModel,
-  UNSUPPORTED_IMAGE_FIELDS,
-} from "@limner/contracts";
+import { ImageGenerationRequest, UNSUPPORTED_IMAGE_FIELDS } from "@limner/contracts";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { ApiError, apiError } from "../api-error";
@@ -18,33 +13,7 @@ import { edgeConfig } from "../config";
 import type { EdgeEnv } from "../env";
 import { type GenerationContext, generateImages } from "../generation/generate-images";
 import { readValidatedJson } from "../request-body";
-
-async function resolveModel(
-  c: Context<EdgeEnv>,
-  requested: string | undefined,
-): Promise<RuntimeModel> {
-  // Stock clients hard-code OpenAI's model name; it (and no model) means "this deployment's default".
-  const modelId =
-    requested === undefined || IMAGE_MODEL_ALIASES.includes(requested)
-      ? edgeConfig(c.env).defaultModel
-      : requested;
-  const models = await c.var.runtimes.call(c.var.requestId, (runtime) => runtime.models.query());
-  const model = models.find((m) => m.id === modelId);
-  if (!model)
-    throw apiError(
-      "model_not_found",
-      `The model '${requested ?? modelId}' does not exist.`,
-      "model",
-    );
-  if (!model.capabilities.includes("generate")) {
-    throw apiError(
-      "unsupported_value",
-      `The model '${modelId}' cannot generate images (it offers: ${model.capabilities.join(", ") || "nothing"}).`,
-      "model",
-    );
-  }
-  return model;
-}
+import { resolveModel } from "../runtime/resolve-model";
 
 function generationContext(c: Context<EdgeEnv>): GenerationContext {
   return {
@@ -59,7 +28,7 @@ function generationContext(c: Context<EdgeEnv>): GenerationContext {
 
 export const imageRoutes = new Hono<EdgeEnv>().post("/generations", async (c) => {
   const request = await readValidatedJson(c, ImageGenerationRequest, UNSUPPORTED_IMAGE_FIELDS);
-  const model = await resolveModel(c, request.model);
+  const model = await resolveModel(c, request.model, "generate");
   const ctx = generationContext(c);
   if (!request.stream) return c.json(await generateImages(ctx, request, model));
 
