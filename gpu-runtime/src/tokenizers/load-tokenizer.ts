@@ -75,6 +75,17 @@ export function createTokenizer(
   const tokenizer = new Tokenizer(tokenizerJson, config);
   const padToken = tokenContent(config.pad_token);
   const padId = padToken === undefined ? undefined : tokenizer.token_to_id(padToken);
+  // @huggingface/tokenizers' WordLevel model yields `undefined` for out-of-vocabulary words
+  // instead of its `unk_token`'s id; map them here, so "a cat" becomes [a, [UNK]].
+  const unkId = unknownTokenId(tokenizerJson, tokenizer);
+  const idsOf = (text: string, addSpecialTokens = true): number[] =>
+    tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids.map((id) => {
+      if (id !== undefined) return id;
+      if (unkId === undefined) {
+        throw new RangeError("the text has a word outside this tokenizer's vocabulary");
+      }
+      return unkId;
+    });
   // Configs without a real limit store a huge sentinel (1e30); treat it as none.
   const modelMaxLength =
     config.model_max_length !== undefined && config.model_max_length < 1e9
@@ -90,13 +101,9 @@ export function createTokenizer(
       tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true }),
     encode(text, options = {}) {
       const maxLength = options.maxLength ?? modelMaxLength;
-      let ids = tokenizer.encode(text).ids;
+      let ids = idsOf(text);
       if (options.truncation && maxLength !== undefined && ids.length > maxLength) {
-        ids = truncateKeepingSpecials(
-          ids,
-          tokenizer.encode(text, { add_special_tokens: false }).ids,
-          maxLength,
-        );
+        ids = truncateKeepingSpecials(ids, idsOf(text, false), maxLength);
       }
       const attentionMask = ids.map(() => 1);
       if (options.padding === "max_length") {
@@ -128,6 +135,11 @@ function truncateKeepingSpecials(full: number[], content: number[], maxLength: n
 
 function sameAt(full: readonly number[], part: readonly number[], offset: number): boolean {
   return part.every((id, i) => full[offset + i] === id);
+}
+
+function unknownTokenId(tokenizerJson: object, tokenizer: Tokenizer): number | undefined {
+  const model = (tokenizerJson as { model?: { unk_token?: unknown } }).model;
+  return typeof model?.unk_token === "string" ? tokenizer.token_to_id(model.unk_token) : undefined;
 }
 
 function tokenContent(spec: z.infer<typeof TokenSpec> | null): string | undefined {

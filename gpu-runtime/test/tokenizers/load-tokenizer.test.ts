@@ -83,3 +83,25 @@ describe("CLIP tokenizer from the tiny-sd fixture", () => {
     expect(() => createTokenizer("nope")).toThrow(TypeError);
   });
 });
+
+describe("word-level tokenizer of a limner bundle", () => {
+  const json = JSON.parse(
+    readFileSync(
+      fileURLToPath(new URL("../fixtures/tiny-limner/tokenizer.json", import.meta.url)),
+      "utf8",
+    ),
+  );
+  const words: Record<string, number> = json.model.vocab;
+
+  it("maps words outside the vocabulary to [UNK] instead of undefined", () => {
+    const tokenizer = createTokenizer(json);
+    const { ids } = tokenizer.encode("a cat on a sofa");
+    expect(ids).toEqual([words.a, words["[UNK]"], words.on, words.a, words["[UNK]"]]);
+  });
+
+  it("says so when a vocabulary without [UNK] meets an unknown word", () => {
+    const tokenizer = createTokenizer({ ...json, model: { ...json.model, unk_token: undefined } });
+    expect(tokenizer.encode("a red star").ids).toEqual([words.a, words.red, words.star]);
+    expect(() => tokenizer.encode("a cat")).toThrow(/outside this tokenizer's vocabulary/);
+  });
+});
