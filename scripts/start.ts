@@ -34,6 +34,9 @@ Limner is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s).
   Admin token:                  ${stack.adminToken}
 
   curl -s ${stack.edgeUrl}/v1/models -H "Authorization: Bearer ${stack.apiKey}"
+  curl -s ${stack.edgeUrl}/v1/images/generations -H "Authorization: Bearer ${stack.apiKey}" \\
+    -H "content-type: application/json" -d '{"prompt": "a red circle and a blue square"}'
+  Playground: ${stack.edgeUrl}/
 
   More keys: LIMNER_URL=${stack.edgeUrl} LIMNER_ADMIN_TOKEN=<admin token> npx limner keys create --label app
 

@@ -60,7 +60,7 @@ describe("caption and score", () => {
       "BAD_REQUEST",
     );
     expect(
-      await codeOf(rt.client.upsample.mutate({ model: "limner-mini", prompt: "a red star" })),
+      await codeOf(rt.client.upsample.mutate({ model: "tiny-sd", prompt: "a red star" })),
     ).toBe("BAD_REQUEST");
     expect(await codeOf(rt.client.caption.mutate({ model: "nope", image: png }))).toBe("NOT_FOUND");
   });

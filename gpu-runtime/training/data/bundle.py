@@ -32,21 +32,26 @@ def write_bundle(model: Captioner, tok: Tokenizer, out: Path, judge_accuracy: di
     export_captioner(model, out / "captioner")
     tok.save(out / "tokenizer.json")
     special_ids = {t: tok.id(t) for t in SPECIALS}
-    manifest = {
+    # The image pipeline (training.image) adds generation entries to the same file: keep them.
+    path = out / "model.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    manifest = {**previous,
         "id": "limner-mini",
-        "version": VERSION,
-        "description": "limner-mini trained on the procedural shapes world: CoCa-style captioner "
-                       "(short + descriptive modes, contrastive towers) and a classical judge.",
+        "version": previous.get("version", VERSION),
+        "description": previous.get("description", "limner-mini trained on the procedural shapes world: "
+                                    "CoCa-style captioner (short + descriptive modes, contrastive towers) "
+                                    "and a classical judge."),
         "tokenizer": "tokenizer.json",
         "buckets": [{"name": n, "width": w, "height": h} for n, (w, h) in vocab.BUCKETS.items()],
-        "components": {**component_entries(model, tok.size, special_ids), "judge": judge_entry(judge_accuracy)},
+        "components": {**previous.get("components", {}), **component_entries(model, tok.size, special_ids),
+                       "judge": judge_entry(judge_accuracy)},
         "training": training,
     }
-    (out / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
-BUNDLE_FILES = ("model.json", "tokenizer.json", "MODEL_CARD.md", "captioner")
+BUNDLE_FILES = ("model.json", "tokenizer.json", "MODEL_CARD.md", "captioner", "image")
 
 
 def bundle_bytes(out: Path) -> int:

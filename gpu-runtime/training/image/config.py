@@ -1,0 +1,55 @@
+"""Run sizes of the image-model pipeline: the full bundle, the --quick smoke run, the ablation."""
+
+from dataclasses import dataclass
+
+from .train_denoiser import DenoiserConfig
+
+
+@dataclass(frozen=True)
+class ImageRunConfig:
+    name: str
+    vae_steps: int
+    vae_batch: int
+    vae_crop: int
+    recaption_size: int  # unlabelled images recaptioned and encoded to latents
+    denoiser: DenoiserConfig
+    teacher_steps: int
+    distill_steps: int
+    decoder_batch: int
+    upsampler_steps: int
+    upsampler_batch: int
+    vae_eval: int  # held-out images for the VAE PSNR
+    suite_per_category: int  # held-out prompts per category in the ONNX evaluation
+    decoder_eval: int  # held-out images for the decoder comparison
+    teacher_eval_steps: int
+
+
+FULL = ImageRunConfig(
+    name="full", vae_steps=1000, vae_batch=32, vae_crop=64, recaption_size=12000,
+    denoiser=DenoiserConfig(steps=2000, batch_size=32, lr=1e-3, warmup=200),
+    teacher_steps=1200, distill_steps=800, decoder_batch=16,
+    upsampler_steps=1500, upsampler_batch=64,
+    vae_eval=300, suite_per_category=25, decoder_eval=16, teacher_eval_steps=40,
+)
+
+QUICK = ImageRunConfig(
+    name="quick", vae_steps=4, vae_batch=4, vae_crop=32, recaption_size=24,
+    denoiser=DenoiserConfig(steps=4, batch_size=4, warmup=2, checkpoint_every=2),
+    teacher_steps=3, distill_steps=3, decoder_batch=2,
+    upsampler_steps=3, upsampler_batch=4,
+    vae_eval=6, suite_per_category=1, decoder_eval=2, teacher_eval_steps=4,
+)
+
+# The caption ablation (DALL-E 3 report, section 3): one smaller, shorter denoiser run per
+# caption source on the same images and latents, scored on the same held-out suite.
+ABLATION_BLENDS: tuple[tuple[str, str, float], ...] = (
+    ("alt-text only", "descriptive", 0.0),
+    ("95% short synthetic", "short", 0.95),
+    ("65% descriptive", "descriptive", 0.65),
+    ("80% descriptive", "descriptive", 0.80),
+    ("90% descriptive", "descriptive", 0.90),
+    ("95% descriptive", "descriptive", 0.95),
+)
+# Half-width U-Net (about 4x cheaper per step) so six runs fit beside the main one.
+ABLATION_DENOISER = DenoiserConfig(steps=400, batch_size=32, lr=1e-3, warmup=100, channels=(32, 64, 96))
+ABLATION_QUICK = DenoiserConfig(steps=2, batch_size=4, warmup=1, checkpoint_every=1, channels=(32, 64, 96))

@@ -1,0 +1,185 @@
+"""The text encoder and the 3-stage cross-attention U-Net (v-prediction, see noise_schedule.py).
+
+Shapes (ONNX names in parentheses, as docs/model-manifest.md describes them):
+    TextEncoder: input_ids int64 [B, TEXT_MAX_LENGTH] -> last_hidden_state f32 [B, L, TEXT_WIDTH]
+    UNet: sample f32 [B, 4, h, w], timestep f32 [B], encoder_hidden_states -> prediction [B, 4, h, w] (v)
+
+Attention is written out by hand (no nn.MultiheadAttention) so the export is plain
+MatMul/Softmax that every onnxruntime build runs. Padding needs no mask input: the text
+encoder masks [PAD] keys itself from the ids, and the U-Net attends to every position (the
+states at [PAD] positions are a learned function of the prompt, the same in training and
+at inference, because prompts are always padded to the same length).
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+TEXT_MAX_LENGTH = 100  # the longest descriptive caption is 97 words, plus [BOS] and [EOS]
+TEXT_WIDTH = 128
+TEXT_LAYERS = 2
+HEADS = 4
+LATENT_CHANNELS = 4
+CHANNELS = (64, 128, 192)  # latent, 1/2 and 1/4 resolution
+TIME_WIDTH = 256
+
+
+def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, heads: int, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """Multi-head scaled dot-product attention over [B, T, C] tensors."""
+    b, tq, c = q.shape
+    tk = k.shape[1]
+    d = c // heads
+    # Scaling q, not the scores, divides T*d numbers instead of T*T.
+    q = (q * (1.0 / math.sqrt(d))).reshape(b, tq, heads, d).transpose(1, 2)
+    k = k.reshape(b, tk, heads, d).transpose(1, 2)
+    v = v.reshape(b, tk, heads, d).transpose(1, 2)
+    scores = q @ k.transpose(2, 3)
+    if bias is not None:
+        scores = scores + bias
+    return (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, tq, c)
+
+
+def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal embedding of (float) diffusion timesteps, as in DDPM/Stable Diffusion."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    args = t.float().reshape(-1, 1) * freqs.reshape(1, -1)
+    return torch.cat([torch.cos(args), torch.sin(args)], dim=1)
+
+
+class TextLayer(nn.Module):
+    def __init__(self, width: int):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(width)
+        self.qkv = nn.Linear(width, 3 * width)
+        self.proj = nn.Linear(width, width)
+        self.ln2 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+
+    def forward(self, x, bias):
+        q, k, v = self.qkv(self.ln1(x)).chunk(3, dim=-1)
+        x = x + self.proj(attention(q, k, v, HEADS, bias))
+        return x + self.mlp(self.ln2(x))
+
+
+class TextEncoder(nn.Module):
+    """Bidirectional transformer over the bundle's word-level tokens."""
+
+    def __init__(self, vocab_size: int, pad_id: int = 0):
+        super().__init__()
+        self.pad_id = pad_id
+        self.embed = nn.Embedding(vocab_size, TEXT_WIDTH)
+        self.position = nn.Parameter(torch.randn(TEXT_MAX_LENGTH, TEXT_WIDTH) * 0.02)
+        self.layers = nn.ModuleList([TextLayer(TEXT_WIDTH) for _ in range(TEXT_LAYERS)])
+        self.ln_out = nn.LayerNorm(TEXT_WIDTH)
+
+    def forward(self, input_ids):
+        x = self.embed(input_ids) + self.position[: input_ids.shape[1]]
+        # [PAD] keys are invisible; queries at [PAD] still get (harmless) states.
+        bias = (input_ids == self.pad_id).float()[:, None, None, :] * -1e9
+        for layer in self.layers:
+            x = layer(x, bias)
+        return self.ln_out(x)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(8, cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
+        self.temb = nn.Linear(TIME_WIDTH, cout)
+        self.norm2 = nn.GroupNorm(8, cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x, temb):
+        h = self.conv1(F.silu(self.norm1(x))) + self.temb(temb)[:, :, None, None]
+        h = self.conv2(F.silu(self.norm2(h)))
+        return self.skip(x) + h
+
+
+class SpatialTransformer(nn.Module):
+    """Self-attention over latent cells (optional), cross-attention to the text states, MLP.
+
+    Self-attention is left out at full latent resolution: over 256-448 cells it cost more than
+    the rest of the U-Net on two CPU cores, and the 1/2 and 1/4 stages already see the image.
+    """
+
+    def __init__(self, c: int, self_attention: bool = True):
+        super().__init__()
+        self.norm = nn.GroupNorm(8, c)
+        self.self_attention = self_attention
+        if self_attention:
+            self.ln1 = nn.LayerNorm(c)
+            self.qkv = nn.Linear(c, 3 * c)
+            self.proj1 = nn.Linear(c, c)
+        self.ln2 = nn.LayerNorm(c)
+        self.q = nn.Linear(c, c)
+        self.kv = nn.Linear(TEXT_WIDTH, 2 * c)
+        self.proj2 = nn.Linear(c, c)
+        self.ln3 = nn.LayerNorm(c)
+        self.mlp = nn.Sequential(nn.Linear(c, 2 * c), nn.GELU(), nn.Linear(2 * c, c))
+
+    def forward(self, x, context):
+        b, c, h, w = x.shape
+        t = self.norm(x).flatten(2).transpose(1, 2)
+        if self.self_attention:
+            q, k, v = self.qkv(self.ln1(t)).chunk(3, dim=-1)
+            t = t + self.proj1(attention(q, k, v, HEADS))
+        k, v = self.kv(context).chunk(2, dim=-1)
+        t = t + self.proj2(attention(self.q(self.ln2(t)), k, v, HEADS))
+        t = t + self.mlp(self.ln3(t))
+        return x + t.transpose(1, 2).reshape(b, c, h, w)
+
+
+class UNet(nn.Module):
+    """3 stages (latent, 1/2, 1/4), a ResBlock and a SpatialTransformer each way; skips concatenated.
+
+    Upsampling goes to the skip's own size, so odd latent sides (28 -> 14 -> 7) work.
+    """
+
+    def __init__(self, channels: tuple[int, int, int] = CHANNELS):
+        super().__init__()
+        c1, c2, c3 = channels
+        self.time_width = c1
+        self.time_mlp = nn.Sequential(nn.Linear(c1, TIME_WIDTH), nn.SiLU(), nn.Linear(TIME_WIDTH, TIME_WIDTH))
+        self.conv_in = nn.Conv2d(LATENT_CHANNELS, c1, 3, padding=1)
+        self.res1, self.attn1 = ResBlock(c1, c1), SpatialTransformer(c1, self_attention=False)
+        self.down1 = nn.Conv2d(c1, c1, 3, stride=2, padding=1)
+        self.res2, self.attn2 = ResBlock(c1, c2), SpatialTransformer(c2)
+        self.down2 = nn.Conv2d(c2, c2, 3, stride=2, padding=1)
+        self.res3, self.attn3 = ResBlock(c2, c3), SpatialTransformer(c3)
+        self.res3b = ResBlock(c3, c3)
+        self.up_res2, self.up_attn2 = ResBlock(c3 + c2, c2), SpatialTransformer(c2)
+        self.up_res1, self.up_attn1 = ResBlock(c2 + c1, c1), SpatialTransformer(c1, self_attention=False)
+        self.norm_out = nn.GroupNorm(8, c1)
+        self.conv_out = nn.Conv2d(c1, LATENT_CHANNELS, 3, padding=1)
+        nn.init.zeros_(self.conv_out.weight)
+        nn.init.zeros_(self.conv_out.bias)
+
+    def forward(self, sample, timestep, encoder_hidden_states):
+        ctx = encoder_hidden_states
+        temb = self.time_mlp(timestep_embedding(timestep, self.time_width))
+        s1 = self.attn1(self.res1(self.conv_in(sample), temb), ctx)
+        s2 = self.attn2(self.res2(self.down1(s1), temb), ctx)
+        x = self.attn3(self.res3(self.down2(s2), temb), ctx)
+        x = self.res3b(x, temb)
+        x = F.interpolate(x, size=s2.shape[-2:], mode="nearest")
+        x = self.up_attn2(self.up_res2(torch.cat([x, s2], dim=1), temb), ctx)
+        x = F.interpolate(x, size=s1.shape[-2:], mode="nearest")
+        x = self.up_attn1(self.up_res1(torch.cat([x, s1], dim=1), temb), ctx)
+        return self.conv_out(F.silu(self.norm_out(x)))
+
+
+class TextToLatent(nn.Module):
+    """Text encoder + U-Net, trained together and exported as two graphs."""
+
+    def __init__(self, vocab_size: int, channels: tuple[int, int, int] = CHANNELS):
+        super().__init__()
+        self.text = TextEncoder(vocab_size)
+        self.unet = UNet(channels)
+
+    def forward(self, sample, timestep, input_ids):
+        return self.unet(sample, timestep, self.text(input_ids))

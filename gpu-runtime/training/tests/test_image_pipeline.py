@@ -1,0 +1,31 @@
+"""The whole image-model pipeline in --quick mode: every stage runs, the bundle it exports is
+complete and the ONNX evaluation (onnxruntime-node, via the runtime's own loader) scores it."""
+
+import json
+
+from training.image.__main__ import main
+
+
+def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
+    out = tmp_path / "bundle"
+    metrics = main(["--quick", "--out", str(out), "--threads", "1"])
+
+    manifest = json.loads((out / "model.json").read_text())
+    components = manifest["components"]
+    for name in ("text_encoder", "denoiser", "vae_decoder", "consistency_decoder", "upsampler"):
+        assert name in components, name
+    for entry in (components["text_encoder"], components["denoiser"], components["vae_decoder"]):
+        assert (out / entry["file"]).stat().st_size > 0
+    assert manifest["generation"]["scheduler_config"]["beta_schedule"] == "scaled_linear"
+    assert components["vae_decoder"]["scaling_factor"] > 0
+
+    summary = metrics["eval"]["suite"]["summary"]
+    assert set(summary) == {"short", "short+upsample", "descriptive", "descriptive+upsample"}
+    for variant in summary.values():
+        for category in variant["categories"].values():
+            mean = category["score"]["mean"]
+            assert mean is None or 0.0 <= mean <= 1.0
+    assert set(metrics["eval"]["decoders"]["methods"]) == {"vae", "consistency", "teacher"}
+
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "<!-- section:image-model -->" in card and "### Targets" in card
