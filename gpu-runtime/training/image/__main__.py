@@ -91,7 +91,11 @@ def main(argv: list[str] | None = None) -> dict:
     kind, ratio = TRAINING_BLEND
     caption_ids, realised = blend_ids(tok, rows, ratio, kind, args.seed)
     norm = LatentNorm.of(latents)
-    seconds["data"] = time.time() - started
+    # Recaptioning and encoding are reused from --work when present: keep the time they took.
+    data_time = work / "data_seconds.json"
+    if not data_time.exists():
+        data_time.write_text(json.dumps({"seconds": time.time() - started}))
+    seconds["data"] = json.loads(data_time.read_text())["seconds"]
     metrics["data"] = {"images": len(rows), "blend": {"kind": kind, "ratio": ratio, "realised": realised},
                        "buckets": {b: len(r) for b, r in latents.rows.items()}, "latent_norm": norm.to_json()}
     log(f"  {json.dumps(metrics['data'])}")
@@ -126,6 +130,8 @@ def main(argv: list[str] | None = None) -> dict:
     log("stage 6/7 export: ONNX (opset 17) into the bundle, model.json generation section")
     components = {**export_text_to_latent(model, out, special_ids), **export_vae_decoder(vae, out, norm)}
     sigmas = student.sampling_sigmas
+    metrics["consistency"] = {"teacher_steps": cfg.teacher_steps, "distill_steps": cfg.distill_steps,
+                              "batch_size": cfg.decoder_batch, "sigmas": list(sigmas), "sigma_min": student.sigma_min}
     components["consistency_decoder"] = export_consistency(
         Denormalised(student, norm, latents_arg=2), out / "image" / "consistency_decoder.onnx", sigmas, student.sigma_min)
     components["consistency_decoder"]["file"] = "image/consistency_decoder.onnx"

@@ -71,6 +71,7 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
     size = bundle_bytes(out)
     secs = m["seconds"]
     vae, data, den, ups = m["vae"], m["data"], m["denoiser"], m["upsampler"]
+    cons = m.get("consistency", {})
     lines = [
         "## Image model (the generation half of the DALL-E 3 recipe)",
         "",
@@ -108,8 +109,10 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         f"U-Net: {den['params']['unet'] / 1e6:.2f} M parameters, 3 stages (latent, ½, ¼), cross-attention at "
         f"every stage; trained {den['steps']} steps × batch {den['batch_size']}, batches grouped by bucket, "
         "min-SNR-5 weighting, EMA weights exported.",
-        "- Consistency decoder: a pixel-space diffusion decoder conditioned on the latents (EDM teacher), "
-        "consistency-distilled to 2 steps (Song et al. 2023).",
+        "- Consistency decoder: a pixel-space diffusion decoder conditioned on the latents (and the VAE decoder's "
+        f"image of them): an EDM teacher ({cons.get('teacher_steps')} steps × batch {cons.get('batch_size')}), "
+        f"consistency-distilled (Song et al. 2023, CD with N = 18) for {cons.get('distill_steps')} steps; sampled "
+        f"at σ = {cons.get('sigmas')}. Selectable per request; the VAE decoder is the default (table below).",
         "- Upsampler: seq2seq transformer from short prompts to descriptive captions. Fidelity on held-out short "
         "prompts (every mentioned object and attribute kept, nothing added), by prompt style: "
         + ", ".join(f"{k} {_pct(v)}" for k, v in ups["fidelity"].items()) + f"; mean rewrite {ups['mean_words']:.0f} words.",
@@ -117,6 +120,9 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         f"- Bundle size (everything in `models/limner-mini`): {size / 1e6:.2f} MB.",
         "",
         "### Training time (2 CPU cores)",
+        "",
+        "Wall clock per stage as it ran (stages resumed from checkpoints count with the time they took). The "
+        "stages shared the two cores with each other and with development jobs, so each is slower than alone.",
         "",
         *[f"- {name}: {s / 60:.1f} min" for name, s in secs.items()],
         f"- Total: {m['train_seconds'] / 60:.1f} min.",

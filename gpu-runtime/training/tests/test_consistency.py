@@ -72,8 +72,7 @@ def test_samplers_are_seeded_and_in_range():
         assert torch.equal(a, b) and not torch.equal(a, c)
 
 
-def test_train_distill_resume_and_export(tmp_path, monkeypatch):
-    monkeypatch.setattr(consistency, "POOL_IMAGES", 3)
+def test_train_distill_resume_and_export(tmp_path):
     torch.manual_seed(0)
     vae = Vae().eval()
     logs = []

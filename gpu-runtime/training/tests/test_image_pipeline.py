@@ -4,6 +4,8 @@ complete and the ONNX evaluation (onnxruntime-node, via the runtime's own loader
 import json
 
 from training.image.__main__ import main
+from training.image.ablation import main as ablation_main
+from training.image.config import ABLATION_BLENDS
 
 
 def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
@@ -29,3 +31,9 @@ def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
 
     card = (out / "MODEL_CARD.md").read_text()
     assert "<!-- section:image-model -->" in card and "### Targets" in card
+
+    # The caption ablation reuses the run's work dir and bundle: six toy models, scored the same way.
+    ablation = ablation_main(["--quick", "--work", str(out / "work"), "--bundle", str(out), "--limit", "2",
+                              "--threads", "1"])
+    assert [run["name"] for run in ablation["runs"]] == [name for name, _, _ in ABLATION_BLENDS]
+    assert "<!-- section:caption-ablation -->" in (out / "MODEL_CARD.md").read_text()
