@@ -34,6 +34,7 @@ from torch import nn
 
 from ..world.sample import make_sample
 from ..world.scene import STREAMS
+from .export import tensor
 from .vae import DOWNSAMPLE, LATENT_CHANNELS, Vae, psnr, to_tensor
 
 SIGMA_DATA = 0.5
@@ -415,10 +416,6 @@ def measure_decoders(vae: Vae, teacher: PixelDecoder, student: PixelDecoder, sig
 # --- export ----------------------------------------------------------------------------------
 
 
-def _tensor(name: str, shape: list) -> dict:
-    return {"name": name, "dtype": "float32", "shape": shape}
-
-
 def _export(model: PixelDecoder, out_path: Path) -> None:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     image_axes = {0: "batch", 2: "height", 3: "width"}
@@ -441,14 +438,14 @@ def export_consistency(student: PixelDecoder, out_path: Path, sigmas=None, sigma
     if sigma_min != student.sigma_min:
         raise ValueError(f"the student's boundary is σ_min = {student.sigma_min}, not {sigma_min}")
     _export(student, out_path)
-    image = _tensor("sample", ["batch", 3, "height", "width"])
+    image = tensor("sample", "float32", ["batch", 3, "height", "width"])
     return {
         "kind": "consistency-decoder",
         "file": "consistency_decoder.onnx",
         "inputs": {
             "sample": image,
-            "timestep": _tensor("sigma", ["batch"]),
-            "latents": _tensor("latents", ["batch", LATENT_CHANNELS, "latent_height", "latent_width"]),
+            "timestep": tensor("sigma", "float32", ["batch"]),
+            "latents": tensor("latents", "float32", ["batch", LATENT_CHANNELS, "latent_height", "latent_width"]),
         },
         "outputs": {"image": dict(image, name="denoised")},
         "sampling": {"sigmas": [float(s) for s in sigmas], "sigma_min": sigma_min, "sigma_data": SIGMA_DATA},

@@ -33,6 +33,7 @@ from ..world.parser import ParsedObject, parse_descriptive
 from ..world.scene import STREAMS, sample_scene
 from ..world.texts import descriptive_caption
 from .checkpoint import save_atomic
+from .export import tensor
 from .prompts import PROMPT_STYLES, Prompt, make_prompt, random_prompt
 
 UPSAMPLER_MAX_INPUT = 32  # encoder ids, framing included; the longest prompt is 21
@@ -376,24 +377,20 @@ class _Graph(nn.Module):
         return getattr(self.model, self.method)(*inputs)
 
 
-def _tensor(name: str, dtype: str, shape: list) -> dict:
-    return {"name": name, "dtype": dtype, "shape": shape}
-
-
 def manifest_entry(vocab_size: int) -> dict:
     """The `upsampler` component of model.json (docs/model-manifest.md)."""
-    memory = _tensor("memory", "float32", ["batch", "source", WIDTH])
+    memory = tensor("memory", "float32", ["batch", "source", WIDTH])
     return {
         "kind": "upsampler",
         "encoder": {
             "file": "upsampler_encoder.onnx",
-            "inputs": {"input_ids": _tensor("input_ids", "int64", ["batch", "source"])},
+            "inputs": {"input_ids": tensor("input_ids", "int64", ["batch", "source"])},
             "outputs": {"memory": memory},
         },
         "decoder": {
             "file": "upsampler_decoder.onnx",
-            "inputs": {"memory": memory, "input_ids": _tensor("input_ids", "int64", ["batch", "target"])},
-            "outputs": {"logits": _tensor("logits", "float32", ["batch", "target", vocab_size])},
+            "inputs": {"memory": memory, "input_ids": tensor("input_ids", "int64", ["batch", "target"])},
+            "outputs": {"logits": tensor("logits", "float32", ["batch", "target", vocab_size])},
         },
         "decoding": {
             "strategy": "greedy",

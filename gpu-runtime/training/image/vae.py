@@ -1,9 +1,8 @@
 """The VAE: 8x spatial downsampling to 4 latent channels, as Stable Diffusion's.
 
 Images are [B, 3, H, W] in [-1, 1]; latents [B, 4, H/8, W/8]. The encoder returns the
-posterior mean and log-variance; the diffusion model trains on the mean times
-`scaling_factor` (1 / std of the means, measured after training as in Rombach et al. 2022),
-and the decoder takes `latents / scaling_factor`, diffusers' convention.
+posterior mean and log-variance; the diffusion model trains on the means, standardised per
+channel (dataset.LatentNorm), and the exported decoders undo that standardisation.
 
 Capacity goes to the decoder: it must redraw 3-pixel stripes, 6-pixel dots and 4-pixel
 checks from one 4-channel cell per 8x8 pixels. Training uses random crops (the networks are
@@ -194,7 +193,7 @@ def train_vae(seed: int, steps: int, batch_size: int, crop: int, lr: float, chec
 
 @torch.no_grad()
 def measure_vae(vae: Vae, seed: int, count: int, judge: bool = True) -> dict:
-    """Reconstruction PSNR on held-out full images, and the latent scaling factor."""
+    """Reconstruction PSNR on held-out full images, the judge on round trips, the latents' std."""
     by_bucket: dict[str, list[np.ndarray]] = {}
     for i in range(count):
         sample = make_sample(seed, STREAMS["heldout"], i)
@@ -216,5 +215,4 @@ def measure_vae(vae: Vae, seed: int, count: int, judge: bool = True) -> dict:
         "judge_on_reconstructions": judge_accuracy(seed, min(count, 200), reconstruct=round_trip) if judge else None,
         "images": count,
         "latent_std": std,
-        "scaling_factor": 1.0 / std,
     }
