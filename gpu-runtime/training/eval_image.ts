@@ -51,6 +51,7 @@ import {
   SIZES,
   TEXTURES,
 } from "../src/judge/vocabulary";
+import { ConsistencyDecoderEntry, VaeDecoderEntry } from "../src/models/limner-model";
 import { ConsistencyDecoder } from "../src/pipelines/consistency-decoder";
 import type { LoadedSession } from "../src/pipelines/text-to-image";
 import { SeededRandom } from "../src/random/seeded-random";
@@ -394,28 +395,10 @@ export const TEACHER_NAMES = {
 /** The VAE encoder's tensors: image [B,3,H,W] in [-1,1] → raw latents (z / scaling_factor). */
 export const ENCODER_NAMES = { image: "image", latents: "latents" };
 
-const Tensor = z.object({ name: z.string().min(1) });
 const DecoderManifest = z.object({
   components: z.object({
-    vae_decoder: z.object({
-      file: z.string().min(1),
-      inputs: z.object({ latents: Tensor }),
-      outputs: z.object({ image: Tensor }),
-      latent_channels: z.int().positive(),
-      downsample_factor: z.int().positive(),
-    }),
-    consistency_decoder: z
-      .object({
-        file: z.string().min(1),
-        inputs: z.object({ sample: Tensor, timestep: Tensor, latents: Tensor }),
-        outputs: z.object({ image: Tensor }),
-        sampling: z.object({
-          sigmas: z.tuple([z.number().positive(), z.number().positive()]),
-          sigma_min: z.number().nonnegative(),
-          timesteps: z.tuple([z.number(), z.number()]).optional(),
-        }),
-      })
-      .optional(),
+    vae_decoder: VaeDecoderEntry,
+    consistency_decoder: ConsistencyDecoderEntry.optional(),
   }),
 });
 

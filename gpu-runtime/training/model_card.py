@@ -25,9 +25,6 @@ def read_sections(path: Path) -> dict[str, str]:
         match = re.search(re.escape(_marker(name)) + r"\n(.*?)" + re.escape(_marker(name, end=True)), text, re.S)
         if match:
             found[name] = match.group(1)
-    if not found and text.strip():
-        # A card from before the sections existed was the data loop's alone.
-        found["data-loop"] = text.rstrip("\n") + "\n"
     return found
 
 

@@ -35,6 +35,30 @@ const Tensor = z.object({ name: z.string().min(1) });
 const TokenId = z.int().nonnegative();
 const FilePath = z.string().min(1);
 
+/** `components.vae_decoder` of `model.json` (also read by the training's decoder evaluation). */
+export const VaeDecoderEntry = z.object({
+  kind: z.literal("vae-decoder"),
+  file: FilePath,
+  inputs: z.object({ latents: Tensor }),
+  outputs: z.object({ image: Tensor }),
+  latent_channels: z.int().positive(),
+  scaling_factor: z.number().positive(),
+  downsample_factor: z.int().positive(),
+});
+
+/** `components.consistency_decoder` of `model.json`. */
+export const ConsistencyDecoderEntry = z.object({
+  kind: z.literal("consistency-decoder"),
+  file: FilePath,
+  inputs: z.object({ sample: Tensor, timestep: Tensor, latents: Tensor }),
+  outputs: z.object({ image: Tensor }),
+  sampling: z.object({
+    sigmas: z.tuple([z.number().positive(), z.number().positive()]),
+    sigma_min: z.number().nonnegative(),
+    timesteps: z.tuple([z.number(), z.number()]).optional(),
+  }),
+});
+
 /** The generation half of `model.json` (docs/model-manifest.md); other fields are left alone. */
 const GenerationManifest = z.object({
   tokenizer: FilePath,
@@ -57,28 +81,8 @@ const GenerationManifest = z.object({
       outputs: z.object({ prediction: Tensor }),
       prediction_type: z.enum(["epsilon", "v_prediction", "sample"]),
     }),
-    vae_decoder: z.object({
-      kind: z.literal("vae-decoder"),
-      file: FilePath,
-      inputs: z.object({ latents: Tensor }),
-      outputs: z.object({ image: Tensor }),
-      latent_channels: z.int().positive(),
-      scaling_factor: z.number().positive(),
-      downsample_factor: z.int().positive(),
-    }),
-    consistency_decoder: z
-      .object({
-        kind: z.literal("consistency-decoder"),
-        file: FilePath,
-        inputs: z.object({ sample: Tensor, timestep: Tensor, latents: Tensor }),
-        outputs: z.object({ image: Tensor }),
-        sampling: z.object({
-          sigmas: z.tuple([z.number().positive(), z.number().positive()]),
-          sigma_min: z.number().nonnegative(),
-          timesteps: z.tuple([z.number(), z.number()]).optional(),
-        }),
-      })
-      .optional(),
+    vae_decoder: VaeDecoderEntry,
+    consistency_decoder: ConsistencyDecoderEntry.optional(),
   }),
   generation: z.object({
     scheduler_config: z.looseObject({

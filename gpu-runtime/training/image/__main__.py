@@ -133,11 +133,9 @@ def main(argv: list[str] | None = None) -> dict:
     metrics["consistency"] = {"teacher_steps": cfg.teacher_steps, "distill_steps": cfg.distill_steps,
                               "batch_size": cfg.decoder_batch, "sigmas": list(sigmas), "sigma_min": student.sigma_min}
     components["consistency_decoder"] = export_consistency(
-        Denormalised(student, norm, latents_arg=2), out / "image" / "consistency_decoder.onnx", sigmas, student.sigma_min)
-    components["consistency_decoder"]["file"] = "image/consistency_decoder.onnx"
-    components["upsampler"] = export_upsampler(upsampler, out / "image")
-    for graph in ("encoder", "decoder"):  # the exporters name files relative to the folder they get
-        components["upsampler"][graph]["file"] = f"image/{components['upsampler'][graph]['file']}"
+        Denormalised(student, norm, latents_arg=2), out / "image" / "consistency_decoder.onnx", sigmas,
+        student.sigma_min, bundle_file="image/consistency_decoder.onnx")
+    components["upsampler"] = export_upsampler(upsampler, out, folder="image")
     export_vae_encoder(vae, work / "eval" / "vae_encoder.onnx", norm)
     export_teacher(Denormalised(teacher, norm, latents_arg=2), work / "eval" / "consistency_teacher.onnx")
     merge_manifest(out, tok, components, {"seed": args.seed, "config": cfg.name})

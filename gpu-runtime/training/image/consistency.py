@@ -431,9 +431,11 @@ def _export(model: PixelDecoder, out_path: Path) -> None:
     )
 
 
-def export_consistency(student: PixelDecoder, out_path: Path, sigmas=None, sigma_min: float = SIGMA_MIN) -> dict:
+def export_consistency(student: PixelDecoder, out_path: Path, sigmas=None, sigma_min: float = SIGMA_MIN,
+                       bundle_file: str = "consistency_decoder.onnx") -> dict:
     """Writes the consistency function f as ONNX; returns the `consistency_decoder` manifest entry
-    (sampling σ's default to the student's own, chosen by `distill`)."""
+    naming it `bundle_file` (its path inside the bundle). Sampling σ's default to the student's
+    own, chosen by `distill`."""
     sigmas = student.sampling_sigmas if sigmas is None else sigmas
     if sigma_min != student.sigma_min:
         raise ValueError(f"the student's boundary is σ_min = {student.sigma_min}, not {sigma_min}")
@@ -441,7 +443,7 @@ def export_consistency(student: PixelDecoder, out_path: Path, sigmas=None, sigma
     image = tensor("sample", "float32", ["batch", 3, "height", "width"])
     return {
         "kind": "consistency-decoder",
-        "file": "consistency_decoder.onnx",
+        "file": bundle_file,
         "inputs": {
             "sample": image,
             "timestep": tensor("sigma", "float32", ["batch"]),

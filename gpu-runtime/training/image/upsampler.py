@@ -377,18 +377,19 @@ class _Graph(nn.Module):
         return getattr(self.model, self.method)(*inputs)
 
 
-def manifest_entry(vocab_size: int) -> dict:
-    """The `upsampler` component of model.json (docs/model-manifest.md)."""
+def manifest_entry(vocab_size: int, folder: str = "") -> dict:
+    """The `upsampler` component of model.json (docs/model-manifest.md); files inside `folder`."""
+    prefix = f"{folder}/" if folder else ""
     memory = tensor("memory", "float32", ["batch", "source", WIDTH])
     return {
         "kind": "upsampler",
         "encoder": {
-            "file": "upsampler_encoder.onnx",
+            "file": f"{prefix}upsampler_encoder.onnx",
             "inputs": {"input_ids": tensor("input_ids", "int64", ["batch", "source"])},
             "outputs": {"memory": memory},
         },
         "decoder": {
-            "file": "upsampler_decoder.onnx",
+            "file": f"{prefix}upsampler_decoder.onnx",
             "inputs": {"memory": memory, "input_ids": tensor("input_ids", "int64", ["batch", "target"])},
             "outputs": {"logits": tensor("logits", "float32", ["batch", "target", vocab_size])},
         },
@@ -403,11 +404,12 @@ def manifest_entry(vocab_size: int) -> dict:
     }
 
 
-def export_upsampler(model: Upsampler, out_dir: Path) -> dict:
-    """Writes upsampler_encoder.onnx and upsampler_decoder.onnx; returns the manifest entry."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def export_upsampler(model: Upsampler, out_dir: Path, folder: str = "") -> dict:
+    """Writes upsampler_encoder.onnx and upsampler_decoder.onnx into `out_dir`/`folder`; returns
+    the manifest entry (file paths relative to `out_dir`, the bundle)."""
+    (out_dir / folder).mkdir(parents=True, exist_ok=True)
     model.eval()
-    entry = manifest_entry(model.head.out_features)
+    entry = manifest_entry(model.head.out_features, folder)
     # Traced at batch 2 and unequal lengths so no axis is specialised to a constant.
     source = torch.tensor([[BOS_ID, 10, 11, 12, EOS_ID], [BOS_ID, 13, 14, 15, EOS_ID]])
     target = torch.tensor([[BOS_ID, 20, 21], [BOS_ID, 22, 23]])
