@@ -1,7 +1,7 @@
 /**
  * Key management and per-key limits end to end, on real workerd with local D1 and Durable
  * Objects: the admin API and the `limner` CLI mint, list and revoke keys; the key's
- * KeyRateLimiter admits exactly its limit under 200 concurrent requests.
+ * KeyAuthority Durable Object admits exactly its limit under 200 concurrent requests.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";

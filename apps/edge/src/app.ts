@@ -13,9 +13,8 @@ import { ApiError } from "./api-error";
 import { edgeConfig } from "./config";
 import type { EdgeEnv } from "./env";
 import { adminAuth } from "./middleware/admin-auth";
-import { apiKeyAuth } from "./middleware/api-key-auth";
+import { apiKeyAccess, IMAGE_ENDPOINTS } from "./middleware/api-key-access";
 import { bodyLimit } from "./middleware/body-limit";
-import { rateLimit } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { adminRoutes } from "./routes/admin";
 import { captionRoutes } from "./routes/captions";
@@ -71,14 +70,18 @@ export function createApp(): Hono<EdgeEnv> {
   // Signed URLs authorise themselves, so files are served before API-key checks.
   app.route("/v1/files", fileRoutes);
 
-  app.use("/v1/*", apiKeyAuth());
+  // The key check counts an image request's `n`, so those (JSON) bodies are read first; every
+  // other body, uploads up to 32 MiB included, only once the key has passed.
+  for (const [method, path] of IMAGE_ENDPOINTS) {
+    app.on(method, path, bodyLimit({ maxBytes: MAX_JSON_BODY_BYTES }));
+  }
+  app.use("/v1/*", apiKeyAccess());
   app.use(
     "/v1/*",
     bodyLimit({
       maxBytes: (path) => (path === "/v1/images/captions" ? MAX_UPLOAD_BYTES : MAX_JSON_BODY_BYTES),
     }),
   );
-  app.use("/v1/*", rateLimit());
   app.route("/v1/models", modelRoutes);
   app.route("/v1/images", imageRoutes);
   app.route("/v1/images", captionRoutes);

@@ -7,13 +7,13 @@
  */
 import { DEFAULT_IMAGE_MODEL } from "@limner/contracts";
 import { z } from "zod";
-import type { KeyRateLimiter } from "./limits/key-rate-limiter";
+import type { KeyAuthority } from "./keys/key-authority";
 
 export interface EdgeBindings {
   DB: D1Database;
   FILES: R2Bucket;
-  /** One {@link KeyRateLimiter} per API key, addressed by `idFromName(keyId)`. */
-  RATE_LIMITER: DurableObjectNamespace<KeyRateLimiter>;
+  /** One {@link KeyAuthority} per API key, addressed by `idFromName(sha256Hex(key))`. */
+  KEY_AUTHORITY: DurableObjectNamespace<KeyAuthority>;
   RUNTIME_URLS: string;
   RUNTIME_SERVICE_TOKEN?: string;
   /** Local development only: this exact key is accepted (it is stored hashed in D1 on first use). */

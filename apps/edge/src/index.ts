@@ -1,6 +1,6 @@
 /** Workers entry point: the app, and the Durable Object classes wrangler binds. @module */
 import { createApp } from "./app";
 
-export { KeyRateLimiter } from "./limits/key-rate-limiter";
+export { KeyAuthority } from "./keys/key-authority";
 
 export default createApp();

@@ -1,23 +1,23 @@
 /**
  * Starts Limner on one machine: a GPU runtime process and the edge on workerd (`wrangler dev`
  * with local D1/R2), wired together with a fresh service token. Used by `npm start` and by the
- * e2e tests, so what the tests exercise is exactly what a newcomer runs.
+ * e2e tests, so what the tests exercise is exactly what a newcomer runs. Benchmarks can also
+ * serve the edge's deploy bundle without wrangler's dev proxy (`edgeServer: "miniflare"`).
  *
  * @module
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ManagedProcess, spawnManaged } from "./child-process-group";
+import { EDGE_DIR, WRANGLER_BIN } from "./edge-paths";
 import { freePort, waitForHttp } from "./free-port";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
-const EDGE_DIR = join(REPO_ROOT, "apps/edge");
 const RUNTIME_MAIN = join(REPO_ROOT, "gpu-runtime/src/main.ts");
-const WRANGLER = createRequire(join(EDGE_DIR, "package.json")).resolve("wrangler/bin/wrangler.js");
+const SERVE_EDGE_BUNDLE = fileURLToPath(new URL("./serve-edge-bundle.ts", import.meta.url));
 
 export interface StackOptions {
   /** Edge port; 0 picks a free one. Default 8787. */
@@ -38,6 +38,14 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** Extra wrangler vars for the edge (e.g. `LIMNER_DEFAULT_MODEL`). */
   edgeVars?: Record<string, string>;
+  /**
+   * How the edge is served. `wrangler-dev` (default): `wrangler dev`, what `npm start` and the
+   * tests run. `miniflare`: the bundle `wrangler deploy` would upload, on workerd with the same
+   * local bindings but without `wrangler dev`'s proxy worker in front — the closest local stand-in
+   * for the path a request takes on Cloudflare, for measuring the edge itself. It does not
+   * rebuild on source changes.
+   */
+  edgeServer?: "wrangler-dev" | "miniflare";
 }
 
 export interface RunningStack {
@@ -117,7 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       spawnManaged(
         "d1-migrate",
         process.execPath,
-        [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
+        [WRANGLER_BIN, "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
         {
           cwd: EDGE_DIR,
           env: wranglerEnv,
@@ -136,32 +144,62 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       `RUNTIME_SERVICE_TOKEN=${serviceToken}\nLIMNER_DEV_KEY=${apiKey}\nFILES_SIGNING_KEY=${filesSigningKey}\nLIMNER_ADMIN_TOKEN=${adminToken}\n`,
       { mode: 0o600 },
     );
-    const edge = spawnManaged(
-      "edge",
-      process.execPath,
-      [
-        WRANGLER,
-        "dev",
-        "--ip",
-        "127.0.0.1",
-        "--port",
-        String(edgePort),
-        "--inspector-port",
-        String(await freePort()),
-        "--persist-to",
-        persistDir,
-        "--env-file",
-        secretsFile,
+    const edgeArgs = [
+      "--port",
+      String(edgePort),
+      "--persist-to",
+      persistDir,
+      "--env-file",
+      secretsFile,
+      "--var",
+      `RUNTIME_URLS:${runtimes.map((r) => r.url).join(",")}`,
+      ...Object.entries(options.edgeVars ?? {}).flatMap(([name, value]) => [
         "--var",
-        `RUNTIME_URLS:${runtimes.map((r) => r.url).join(",")}`,
-        ...Object.entries(options.edgeVars ?? {}).flatMap(([name, value]) => [
-          "--var",
-          `${name}:${value}`,
-        ]),
-        "--show-interactive-dev-session=false",
-      ],
-      { cwd: EDGE_DIR, env: wranglerEnv, onLine },
-    );
+        `${name}:${value}`,
+      ]),
+    ];
+    let edge: ManagedProcess;
+    if (options.edgeServer === "miniflare") {
+      const bundleDir = join(secretsDir, "edge-bundle");
+      await runToCompletion(
+        spawnManaged(
+          "edge-build",
+          process.execPath,
+          [WRANGLER_BIN, "deploy", "--dry-run", "--outdir", bundleDir],
+          { cwd: EDGE_DIR, env: wranglerEnv, onLine },
+        ),
+        readyTimeoutMs,
+      );
+      edge = spawnManaged(
+        "edge",
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          SERVE_EDGE_BUNDLE,
+          "--script",
+          join(bundleDir, "index.js"),
+          ...edgeArgs,
+        ],
+        { cwd: EDGE_DIR, env: wranglerEnv, onLine },
+      );
+    } else {
+      edge = spawnManaged(
+        "edge",
+        process.execPath,
+        [
+          WRANGLER_BIN,
+          "dev",
+          "--ip",
+          "127.0.0.1",
+          "--inspector-port",
+          String(await freePort()),
+          ...edgeArgs,
+          "--show-interactive-dev-session=false",
+        ],
+        { cwd: EDGE_DIR, env: wranglerEnv, onLine },
+      );
+    }
     started.push(edge);
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
     await waitForHttp(`${edgeUrl}/healthz`, readyTimeoutMs, () => edge.exited);

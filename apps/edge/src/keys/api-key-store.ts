@@ -77,10 +77,11 @@ export type KeyLookup =
   | { status: "revoked" }
   | { status: "unknown" };
 
-export async function lookupKey(db: D1Database, key: string): Promise<KeyLookup> {
+/** The key whose SHA-256 is `keyHash` (see {@link sha256Hex}). */
+export async function lookupKey(db: D1Database, keyHash: string): Promise<KeyLookup> {
   const row = await db
     .prepare(`SELECT ${PUBLIC_COLUMNS} FROM api_keys WHERE key_hash = ?`)
-    .bind(await sha256Hex(key))
+    .bind(keyHash)
     .first<ApiKeyRow>();
   if (!row) return { status: "unknown" };
   if (row.revoked_at !== null) return { status: "revoked" };
@@ -162,19 +163,23 @@ export async function listKeys(db: D1Database): Promise<StoredKey[]> {
   return results.map(toStoredKey);
 }
 
-/** Revokes a key (idempotent: a revoked key keeps its first revocation time); `null` if unknown. */
+/**
+ * Revokes a key (idempotent: a revoked key keeps its first revocation time); `null` if unknown.
+ * Also gives the key's hash, which addresses the key's `KeyAuthority` — for the edge to tell
+ * it, never for an answer.
+ */
 export async function revokeKey(
   db: D1Database,
   id: string,
   now = Date.now(),
-): Promise<StoredKey | null> {
+): Promise<{ key: StoredKey; keyHash: string } | null> {
   const row = await db
     .prepare(
-      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING ${PUBLIC_COLUMNS}`,
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING ${PUBLIC_COLUMNS}, key_hash`,
     )
     .bind(now, id)
-    .first<ApiKeyRow>();
-  return row ? toStoredKey(row) : null;
+    .first<ApiKeyRow & { key_hash: string }>();
+  return row ? { key: toStoredKey(row), keyHash: row.key_hash } : null;
 }
 
 /** `last_used_at` is kept to this resolution, so a busy key costs one write a minute, not one a request. */

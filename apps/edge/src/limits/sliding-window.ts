@@ -1,6 +1,6 @@
 /**
  * The per-key limit arithmetic, free of any runtime API so it can be tested with plain numbers.
- * The Durable Object in `key-rate-limiter.ts` owns one {@link KeyWindow} per API key and calls
+ * The Durable Object in `keys/key-authority.ts` owns one {@link KeyWindow} per API key and calls
  * {@link admit} for every request, which is what makes check-and-count atomic.
  *
  * The window is a sliding 60 s window counted in 1 s buckets. A bucket stays counted until the

@@ -68,7 +68,12 @@ export const adminRoutes = new Hono<EdgeEnv>()
   })
   .delete("/keys/:id", async (c) => {
     const id = c.req.param("id");
-    const key = await revokeKey(c.env.DB, id);
-    if (!key) throw apiError("not_found", `No API key with id '${id}'.`, "id");
-    return c.json({ ...toWire(key), revoked: true });
+    const revoked = await revokeKey(c.env.DB, id);
+    if (!revoked) throw apiError("not_found", `No API key with id '${id}'.`, "id");
+    // The key's authority remembers the record it read; once it has forgotten it, the very next
+    // request with the key is refused. Told on every call, so retrying a revocation whose
+    // notice failed completes it.
+    const authority = c.env.KEY_AUTHORITY.get(c.env.KEY_AUTHORITY.idFromName(revoked.keyHash));
+    await authority.forget();
+    return c.json({ ...toWire(revoked.key), revoked: true });
   });

@@ -4,6 +4,8 @@
  * count-and-throw, the rest of an oversize stream is read and dropped (up to a cap) before
  * answering: abandoning a half-read body breaks the connection it arrived on (seen with
  * workerd's dev proxy, which then fails the request with its own 503 instead of our 413).
+ * A body an earlier `bodyLimit` buffered (for a route that needs it before the general limit
+ * runs) is not read again; its size is checked against this limit too.
  *
  * @module
  */
@@ -18,6 +20,9 @@ export interface BodyLimitOptions {
   maxDrainBytes?: number;
 }
 
+/** The size of each request body a `bodyLimit` has buffered. */
+const bufferedBytes = new WeakMap<Request, number>();
+
 export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<EdgeEnv> {
   return async function bodyLimit(c, next) {
     const maxBytes =
@@ -27,6 +32,11 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<EdgeEnv>
       apiError("payload_too_large", `Request bodies are limited to ${maxBytes} bytes.`);
     const body = c.req.raw.body;
     if (!body) return next();
+    const alreadyBuffered = bufferedBytes.get(c.req.raw);
+    if (alreadyBuffered !== undefined) {
+      if (alreadyBuffered > maxBytes) throw tooLarge();
+      return next();
+    }
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
     // A declared length is refused unread; the platform discards the unread body.
     if (declared > maxBytes) throw tooLarge();
@@ -43,13 +53,14 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler<EdgeEnv>
       }
       chunks.push(value);
     }
-    const buffered = new Uint8Array(received);
+    const bytes = new Uint8Array(received);
     let offset = 0;
     for (const chunk of chunks) {
-      buffered.set(chunk, offset);
+      bytes.set(chunk, offset);
       offset += chunk.byteLength;
     }
-    c.req.raw = new Request(c.req.raw, { body: buffered });
+    c.req.raw = new Request(c.req.raw, { body: bytes });
+    bufferedBytes.set(c.req.raw, received);
     await next();
   };
 }

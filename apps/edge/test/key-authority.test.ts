@@ -1,0 +1,162 @@
+/// <reference types="node" />
+/**
+ * The key's `KeyAuthority` on real workerd: the deploy bundle on Miniflare with in-memory D1 and
+ * Durable Objects, driven through the worker's HTTP API. Requests go to a `/v1` path with no
+ * route, so one the key's authority admits ends in 404 `unknown_url` — no runtime is needed to
+ * tell "admitted" from "refused".
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions,
+  unstable_splitSqlQuery as splitSqlQuery,
+} from "wrangler";
+import { sha256Hex } from "../src/keys/api-key-store";
+
+const EDGE_DIR = join(import.meta.dirname, "..");
+const ADMIN_TOKEN = "a".repeat(40);
+const REQUESTS_PER_MINUTE = 20;
+const fromEdge = createRequire(join(EDGE_DIR, "package.json"));
+// The Miniflare that the edge's wrangler runs (wrangler's own exact dependency).
+const { Miniflare }: typeof import("miniflare") = await import(
+  pathToFileURL(createRequire(fromEdge.resolve("wrangler")).resolve("miniflare")).href
+);
+
+let miniflare: InstanceType<typeof Miniflare>;
+let bundleDir: string;
+
+beforeAll(async () => {
+  bundleDir = mkdtempSync(join(tmpdir(), "limner-edge-test-"));
+  execFileSync(
+    process.execPath,
+    [fromEdge.resolve("wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", bundleDir],
+    { cwd: EDGE_DIR, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
+  );
+  const { workerOptions } = getMiniflareWorkerOptions(join(EDGE_DIR, "wrangler.jsonc"));
+  miniflare = new Miniflare({
+    workers: [
+      {
+        ...workerOptions,
+        name: "limner-edge",
+        modules: true,
+        scriptPath: join(bundleDir, "index.js"),
+        modulesRoot: bundleDir,
+        bindings: {
+          ...workerOptions.bindings,
+          // Never called: see the module comment.
+          RUNTIME_URLS: "http://127.0.0.1:9",
+          RUNTIME_SERVICE_TOKEN: "s".repeat(32),
+          FILES_SIGNING_KEY: "f".repeat(32),
+          LIMNER_ADMIN_TOKEN: ADMIN_TOKEN,
+          LIMIT_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE),
+        },
+      },
+    ],
+  });
+  const db = await miniflare.getD1Database("DB");
+  const migrations = join(EDGE_DIR, "migrations");
+  for (const file of readdirSync(migrations).sort()) {
+    const statements = splitSqlQuery(readFileSync(join(migrations, file), "utf8"));
+    await db.batch(statements.map((sql) => db.prepare(sql)));
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await miniflare?.dispose();
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+});
+
+async function admin(method: string, path: string, body?: unknown) {
+  const response = await miniflare.dispatchFetch(`http://edge${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function mint(limits: Record<string, number> = {}) {
+  const { status, body } = await admin("POST", "/admin/keys", { label: "test", limits });
+  expect(status).toBe(201);
+  return { id: String(body.id), key: String(body.key) };
+}
+
+/** One `/v1` request: its status, error code and requests quota. */
+async function call(key: string) {
+  const response = await miniflare.dispatchFetch("http://edge/v1/no-such-route", {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  const body = (await response.json()) as { error: { code: string } };
+  return {
+    status: response.status,
+    code: body.error.code,
+    limit: response.headers.get("x-ratelimit-limit-requests"),
+    remaining: response.headers.get("x-ratelimit-remaining-requests"),
+  };
+}
+
+const ADMITTED = { status: 404, code: "unknown_url" };
+
+describe("KeyAuthority", () => {
+  it("admits a minted key", async () => {
+    const { key } = await mint();
+    expect(await call(key)).toMatchObject(ADMITTED);
+  });
+
+  it("refuses a revoked key on the very next request, though it remembered the key", async () => {
+    const { id, key } = await mint();
+    const burst = await Promise.all(Array.from({ length: 5 }, () => call(key)));
+    expect(burst.map((r) => r.status)).toEqual([404, 404, 404, 404, 404]);
+    expect((await admin("DELETE", `/admin/keys/${id}`)).status).toBe(200);
+    expect(await call(key)).toMatchObject({ status: 401, code: "key_revoked" });
+    expect(await call(key)).toMatchObject({ status: 401, code: "key_revoked" });
+    // Revoking again is still a notice to the authority, and changes nothing.
+    expect((await admin("DELETE", `/admin/keys/${id}`)).status).toBe(200);
+    expect(await call(key)).toMatchObject({ status: 401, code: "key_revoked" });
+  });
+
+  it("does not remember unknown keys: a key stored later works at once", async () => {
+    const key = `lmn_${"k".repeat(40)}`;
+    expect(await call(key)).toMatchObject({ status: 401, code: "invalid_api_key" });
+    const db = await miniflare.getD1Database("DB");
+    await db
+      .prepare(
+        "INSERT INTO api_keys (id, prefix, key_hash, label, created_at) VALUES (?, ?, ?, ?, ?)",
+      )
+      .bind("key_imported", key.slice(0, 8), await sha256Hex(key), "imported", Date.now())
+      .run();
+    expect(await call(key)).toMatchObject(ADMITTED);
+  });
+
+  it("enforces each key's own limit, and the default for keys without one", async () => {
+    const own = await mint({ requests_per_minute: 2 });
+    const other = await mint();
+    expect(await call(own.key)).toMatchObject({ ...ADMITTED, limit: "2", remaining: "1" });
+    expect(await call(own.key)).toMatchObject({ ...ADMITTED, limit: "2", remaining: "0" });
+    expect(await call(own.key)).toMatchObject({ status: 429, code: "rate_limit_exceeded" });
+    expect(await call(other.key)).toMatchObject({
+      ...ADMITTED,
+      limit: String(REQUESTS_PER_MINUTE),
+      remaining: String(REQUESTS_PER_MINUTE - 1),
+    });
+  });
+
+  it("records the key's last use after answering", async () => {
+    const { id, key } = await mint();
+    await call(key);
+    let lastUsedAt: unknown = null;
+    for (let attempt = 0; attempt < 20 && lastUsedAt === null; attempt++) {
+      const { body } = await admin("GET", "/admin/keys");
+      lastUsedAt = (body.data as { id: string; last_used_at: unknown }[]).find(
+        (k) => k.id === id,
+      )?.last_used_at;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(lastUsedAt).toEqual(expect.any(Number));
+  });
+});
