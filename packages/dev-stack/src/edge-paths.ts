@@ -1,6 +1,6 @@
 /**
- * Where the edge and the wrangler it pins live. wrangler is the edge's dependency, not this
- * package's, so it is resolved from the edge, as `npm -w apps/edge exec wrangler` would.
+ * Where the repository, the edge and the wrangler it pins live. wrangler is the edge's
+ * dependency, not this package's, so it is resolved from the edge, as `npm -w apps/edge exec wrangler` would.
  *
  * @module
  */
@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const REPO_ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+export const REPO_ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 export const EDGE_DIR = join(REPO_ROOT, "apps/edge");
 const fromEdge = createRequire(join(EDGE_DIR, "package.json"));
 /** wrangler's CLI, to run with `node`. */

@@ -9,13 +9,12 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ManagedProcess, spawnManaged } from "./child-process-group";
-import { EDGE_DIR, WRANGLER_BIN } from "./edge-paths";
+import { EDGE_DIR, REPO_ROOT, WRANGLER_BIN } from "./edge-paths";
 import { freePort, waitForHttp } from "./free-port";
 
-const REPO_ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const RUNTIME_MAIN = join(REPO_ROOT, "gpu-runtime/src/main.ts");
 const SERVE_EDGE_BUNDLE = fileURLToPath(new URL("./serve-edge-bundle.ts", import.meta.url));
 
