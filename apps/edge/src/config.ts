@@ -8,6 +8,8 @@
 import { DEFAULT_IMAGE_MODEL } from "@limner/contracts";
 import { z } from "zod";
 import type { KeyAuthority } from "./keys/key-authority";
+import { DEFAULT_OPENAI_MODEL } from "./upsampling/openai-chat";
+import { DEFAULT_WORKERS_AI_MODEL, type WorkersAiBinding } from "./upsampling/workers-ai-chat";
 
 export interface EdgeBindings {
   DB: D1Database;
@@ -24,10 +26,18 @@ export interface EdgeBindings {
   LIMNER_DEFAULT_MODEL?: string;
   /** Prompt upsampling strategy: `model` (default), `llm` or `off`. */
   UPSAMPLE_STRATEGY?: string;
-  /** For `llm` upsampling: an OpenAI-compatible chat completions base URL, key and model. */
+  /** For `llm` upsampling: `openai` (default, an OpenAI-compatible endpoint) or `workers-ai`. */
+  UPSAMPLE_LLM_PROVIDER?: string;
+  /** For the `openai` provider: the chat completions base URL and its key. */
   UPSAMPLE_LLM_URL?: string;
   UPSAMPLE_LLM_KEY?: string;
+  /** For `llm` upsampling: the model; defaults to `gpt-4o-mini` or a Workers AI Llama. */
   UPSAMPLE_LLM_MODEL?: string;
+  /**
+   * For the `workers-ai` provider: the Workers AI binding. Deliberately absent from the default
+   * wrangler config, because `wrangler dev` always sends it to Cloudflare (docs/edge.md).
+   */
+  AI?: WorkersAiBinding;
   /** Bearer token for `/admin/*` (a wrangler secret, ≥ 32 characters); absent hides those routes. */
   LIMNER_ADMIN_TOKEN?: string;
   /** Per-key defaults for keys without their own limits (wrangler vars, so strings). */
@@ -55,9 +65,20 @@ const EdgeConfigSchema = z.object({
   FILES_SIGNING_KEY: z.string().min(32, "must be a secret of at least 32 characters"),
   LIMNER_DEFAULT_MODEL: z.string().min(1).default(DEFAULT_IMAGE_MODEL),
   UPSAMPLE_STRATEGY: z.enum(["model", "llm", "off"]).default("model"),
+  UPSAMPLE_LLM_PROVIDER: z.enum(["openai", "workers-ai"]).default("openai"),
   UPSAMPLE_LLM_URL: z.url({ protocol: /^https?$/ }).optional(),
   UPSAMPLE_LLM_KEY: z.string().optional(),
-  UPSAMPLE_LLM_MODEL: z.string().default("gpt-4o-mini"),
+  UPSAMPLE_LLM_MODEL: z.string().min(1).optional(),
+  AI: z
+    .custom<WorkersAiBinding>(
+      (value) =>
+        typeof value === "object" &&
+        value !== null &&
+        "run" in value &&
+        typeof value.run === "function",
+      "must be a Workers AI binding (an `ai` block in the wrangler config)",
+    )
+    .optional(),
   LIMNER_ADMIN_TOKEN: z.string().min(32, "must be a secret of at least 32 characters").optional(),
   LIMIT_REQUESTS_PER_MINUTE: perMinute(60),
   LIMIT_IMAGES_PER_MINUTE: perMinute(30),
@@ -69,14 +90,23 @@ export interface EdgeConfig {
   devKey: string | undefined;
   filesSigningKey: string;
   defaultModel: string;
-  upsampling:
-    | { strategy: "model" | "off" }
-    | { strategy: "llm"; url: string; apiKey: string | undefined; model: string };
+  upsampling: UpsamplingConfig;
   /** `undefined` when no admin token is set: the admin routes then do not exist. */
   adminToken: string | undefined;
   /** Limits for keys that have none of their own. */
   defaultLimits: { requestsPerMinute: number; imagesPerMinute: number };
 }
+
+export type UpsamplingConfig =
+  | { strategy: "model" | "off" }
+  | {
+      strategy: "llm";
+      provider: "openai";
+      url: string;
+      apiKey: string | undefined;
+      model: string;
+    }
+  | { strategy: "llm"; provider: "workers-ai"; binding: WorkersAiBinding; model: string };
 
 const cache = new WeakMap<object, EdgeConfig>();
 
@@ -90,24 +120,13 @@ export function edgeConfig(env: EdgeBindings): EdgeConfig {
     throw new Error(`Edge misconfigured: ${problems.join("; ")}`);
   }
   const data = parsed.data;
-  if (data.UPSAMPLE_STRATEGY === "llm" && !data.UPSAMPLE_LLM_URL) {
-    throw new Error("Edge misconfigured: UPSAMPLE_STRATEGY=llm needs UPSAMPLE_LLM_URL");
-  }
   const config: EdgeConfig = {
     runtimeUrls: data.RUNTIME_URLS,
     runtimeServiceToken: data.RUNTIME_SERVICE_TOKEN,
     devKey: data.LIMNER_DEV_KEY,
     filesSigningKey: data.FILES_SIGNING_KEY,
     defaultModel: data.LIMNER_DEFAULT_MODEL,
-    upsampling:
-      data.UPSAMPLE_STRATEGY === "llm" && data.UPSAMPLE_LLM_URL
-        ? {
-            strategy: "llm",
-            url: data.UPSAMPLE_LLM_URL,
-            apiKey: data.UPSAMPLE_LLM_KEY,
-            model: data.UPSAMPLE_LLM_MODEL,
-          }
-        : { strategy: data.UPSAMPLE_STRATEGY === "llm" ? "model" : data.UPSAMPLE_STRATEGY },
+    upsampling: upsamplingConfig(data),
     adminToken: data.LIMNER_ADMIN_TOKEN,
     defaultLimits: {
       requestsPerMinute: data.LIMIT_REQUESTS_PER_MINUTE,
@@ -116,4 +135,42 @@ export function edgeConfig(env: EdgeBindings): EdgeConfig {
   };
   cache.set(env, config);
   return config;
+}
+
+/**
+ * `llm` upsampling goes to the provider `UPSAMPLE_LLM_PROVIDER` names, never to whichever
+ * happens to be configured: settings for the other provider are refused rather than ignored.
+ */
+function upsamplingConfig(data: z.infer<typeof EdgeConfigSchema>): UpsamplingConfig {
+  if (data.UPSAMPLE_STRATEGY !== "llm") return { strategy: data.UPSAMPLE_STRATEGY };
+  if (data.UPSAMPLE_LLM_PROVIDER === "workers-ai") {
+    if (!data.AI) {
+      throw new Error(
+        "Edge misconfigured: UPSAMPLE_LLM_PROVIDER=workers-ai needs a Workers AI binding named AI (an `ai` block in the wrangler config)",
+      );
+    }
+    if (data.UPSAMPLE_LLM_URL !== undefined || data.UPSAMPLE_LLM_KEY !== undefined) {
+      throw new Error(
+        "Edge misconfigured: UPSAMPLE_LLM_URL and UPSAMPLE_LLM_KEY are for UPSAMPLE_LLM_PROVIDER=openai, not workers-ai",
+      );
+    }
+    return {
+      strategy: "llm",
+      provider: "workers-ai",
+      binding: data.AI,
+      model: data.UPSAMPLE_LLM_MODEL ?? DEFAULT_WORKERS_AI_MODEL,
+    };
+  }
+  if (!data.UPSAMPLE_LLM_URL) {
+    throw new Error(
+      "Edge misconfigured: UPSAMPLE_STRATEGY=llm needs UPSAMPLE_LLM_URL (an OpenAI-compatible endpoint), or UPSAMPLE_LLM_PROVIDER=workers-ai and a Workers AI binding named AI",
+    );
+  }
+  return {
+    strategy: "llm",
+    provider: "openai",
+    url: data.UPSAMPLE_LLM_URL,
+    apiKey: data.UPSAMPLE_LLM_KEY,
+    model: data.UPSAMPLE_LLM_MODEL ?? DEFAULT_OPENAI_MODEL,
+  };
 }

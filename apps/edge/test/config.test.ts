@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type EdgeBindings, edgeConfig } from "../src/config";
+import type { WorkersAiBinding } from "../src/upsampling/workers-ai-chat";
 
 const SIGNING_KEY = "k".repeat(32);
 const bindings = (vars: Partial<EdgeBindings>) =>
@@ -70,7 +71,7 @@ describe("edgeConfig", () => {
   it("needs an endpoint for llm upsampling and reads its settings", () => {
     const base = { RUNTIME_URLS: "http://a:1", RUNTIME_SERVICE_TOKEN: "0123456789abcdef" };
     expect(() => edgeConfig(bindings({ ...base, UPSAMPLE_STRATEGY: "llm" }))).toThrow(
-      /UPSAMPLE_LLM_URL/,
+      /UPSAMPLE_STRATEGY=llm needs UPSAMPLE_LLM_URL .*or UPSAMPLE_LLM_PROVIDER=workers-ai/,
     );
     const config = edgeConfig(
       bindings({
@@ -82,9 +83,80 @@ describe("edgeConfig", () => {
     );
     expect(config.upsampling).toEqual({
       strategy: "llm",
+      provider: "openai",
       url: "http://llm:1/v1",
       apiKey: "k",
       model: "gpt-4o-mini",
+    });
+  });
+
+  describe("llm upsampling through a fake Workers AI binding", () => {
+    const base = {
+      RUNTIME_URLS: "http://a:1",
+      RUNTIME_SERVICE_TOKEN: "0123456789abcdef",
+      UPSAMPLE_STRATEGY: "llm",
+    };
+    const AI: WorkersAiBinding = { run: async () => ({ response: "" }) };
+
+    it("uses the binding with a Workers AI model when the provider says so", () => {
+      const config = edgeConfig(bindings({ ...base, UPSAMPLE_LLM_PROVIDER: "workers-ai", AI }));
+      expect(config.upsampling).toEqual({
+        strategy: "llm",
+        provider: "workers-ai",
+        binding: AI,
+        model: "@cf/meta/llama-3.1-8b-instruct",
+      });
+      const chosen = edgeConfig(
+        bindings({
+          ...base,
+          UPSAMPLE_LLM_PROVIDER: "workers-ai",
+          UPSAMPLE_LLM_MODEL: "@cf/mistral/mistral-7b-instruct-v0.1",
+          AI,
+        }),
+      );
+      expect(chosen.upsampling).toMatchObject({
+        provider: "workers-ai",
+        model: "@cf/mistral/mistral-7b-instruct-v0.1",
+      });
+    });
+
+    it("keeps the OpenAI-compatible endpoint by default even with the binding bound", () => {
+      const config = edgeConfig(bindings({ ...base, UPSAMPLE_LLM_URL: "http://llm:1/v1", AI }));
+      expect(config.upsampling).toMatchObject({ provider: "openai", model: "gpt-4o-mini" });
+      expect(() => edgeConfig(bindings({ ...base, AI }))).toThrow(/needs UPSAMPLE_LLM_URL/);
+    });
+
+    it("refuses the workers-ai provider without the binding, or with endpoint settings", () => {
+      expect(() => edgeConfig(bindings({ ...base, UPSAMPLE_LLM_PROVIDER: "workers-ai" }))).toThrow(
+        /UPSAMPLE_LLM_PROVIDER=workers-ai needs a Workers AI binding named AI/,
+      );
+      expect(() =>
+        edgeConfig(
+          bindings({
+            ...base,
+            UPSAMPLE_LLM_PROVIDER: "workers-ai",
+            UPSAMPLE_LLM_URL: "http://llm:1/v1",
+            AI,
+          }),
+        ),
+      ).toThrow(/UPSAMPLE_LLM_URL and UPSAMPLE_LLM_KEY are for UPSAMPLE_LLM_PROVIDER=openai/);
+      expect(() =>
+        edgeConfig(
+          bindings({ ...base, UPSAMPLE_LLM_PROVIDER: "workers-ai", UPSAMPLE_LLM_KEY: "k", AI }),
+        ),
+      ).toThrow(/UPSAMPLE_LLM_URL and UPSAMPLE_LLM_KEY/);
+    });
+
+    it("names an unknown provider and an AI value that is not a binding", () => {
+      expect(() =>
+        edgeConfig(
+          bindings({
+            ...base,
+            UPSAMPLE_LLM_PROVIDER: "anthropic",
+            AI: "x" as unknown as WorkersAiBinding,
+          }),
+        ),
+      ).toThrow(/UPSAMPLE_LLM_PROVIDER.*AI: must be a Workers AI binding/);
     });
   });
 

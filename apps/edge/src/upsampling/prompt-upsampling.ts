@@ -1,15 +1,17 @@
 /**
  * Chooses and runs the deployment's prompt-upsampling strategy: `model` (the runtime's learned
- * upsampler), `llm` (an OpenAI-compatible endpoint, falling back to `model` on any failure) or
- * `off`. A request's `upsample: false` turns it off. The result is what the image model sees,
- * returned to the user as `revised_prompt`.
+ * upsampler), `llm` (an OpenAI-compatible endpoint or the Workers AI binding, falling back to
+ * `model` on any failure) or `off`. A request's `upsample: false` turns it off. The result is
+ * what the image model sees, returned to the user as `revised_prompt`.
  *
  * @module
  */
 import type { ImageStyle, RuntimeModel, UpsampleStrategy } from "@limner/contracts";
-import type { EdgeConfig } from "../config";
+import type { EdgeConfig, UpsamplingConfig } from "../config";
 import type { RuntimePool } from "../runtime/runtime-pool";
-import { upsampleWithLlm } from "./llm-upsampler";
+import { type ChatModel, upsampleWithLlm } from "./llm-upsampler";
+import { openAiChat } from "./openai-chat";
+import { workersAiChat } from "./workers-ai-chat";
 
 export interface UpsampleRequest {
   prompt: string;
@@ -36,12 +38,11 @@ export async function upsamplePrompt(
   }
   if (config.strategy === "llm") {
     try {
-      const revisedPrompt = await upsampleWithLlm(request.prompt, request.style, {
-        url: config.url,
-        apiKey: config.apiKey,
-        model: config.model,
-        ...(fetchImpl ? { fetch: fetchImpl } : {}),
-      });
+      const revisedPrompt = await upsampleWithLlm(
+        request.prompt,
+        request.style,
+        chatModel(config, fetchImpl),
+      );
       return { revisedPrompt, strategy: "llm" };
     } catch (error) {
       console.warn(
@@ -65,4 +66,19 @@ export async function upsamplePrompt(
     }),
   );
   return { revisedPrompt, strategy: "model" };
+}
+
+function chatModel(
+  config: Extract<UpsamplingConfig, { strategy: "llm" }>,
+  fetchImpl: typeof fetch | undefined,
+): ChatModel {
+  if (config.provider === "workers-ai") {
+    return workersAiChat({ binding: config.binding, model: config.model });
+  }
+  return openAiChat({
+    url: config.url,
+    apiKey: config.apiKey,
+    model: config.model,
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
 }
