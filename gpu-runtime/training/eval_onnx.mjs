@@ -1,9 +1,10 @@
 // Runs the exported limner-mini captioner with onnxruntime-node over a dump made by
-// `python3 -m training.captioner.dump`: greedy short + descriptive captions per image, and
+// `python3 -m training.captioner.dump`: greedy short + descriptive (count-grounded) captions per image, and
 // image-text retrieval with the contrastive towers. Python scores the output
 // (training.captioner.score_onnx), so the model card's numbers come from the ONNX files.
 //
-//   node training/eval_onnx.mjs --bundle models/limner-mini --data DIR --out results.json
+//   node training/eval_onnx.mjs --bundle models/limner-mini --data DIR --out results.json \
+//     [--modes short,descriptive] [--count-grounding off]   (off: the ablation in the model card)
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
@@ -45,9 +46,35 @@ function packIds(rows, len) {
   return ids;
 }
 
-async function greedy(decoder, imageTokens, batch, decoding, mode) {
+/**
+ * The manifest's count grounding (model.json, descriptive mode): until a number word is
+ * generated, all number words' probability mass goes to the one for the encoder's count.
+ * Applied to raw logits: softmax is monotonic, so comparing logsumexp against the other
+ * logits picks what greedy decoding over the grounded log-probabilities would.
+ */
+function groundCount(logits, base, vocabSize, grounding, count, generated) {
+  const ids = grounding.number_ids;
+  if (generated.some((t) => ids.includes(t))) return -1;
+  let max = -Infinity;
+  for (const id of ids) max = Math.max(max, logits[base + id]);
+  let sum = 0;
+  for (const id of ids) sum += Math.exp(logits[base + id] - max);
+  const mass = max + Math.log(sum);
+  let next = ids[Math.min(Math.max(count, 1), ids.length) - 1];
+  let best = mass;
+  for (let v = 0; v < vocabSize; v++) {
+    if (!ids.includes(v) && logits[base + v] > best) {
+      best = logits[base + v];
+      next = v;
+    }
+  }
+  return next;
+}
+
+async function greedy(decoder, imageTokens, counts, batch, decoding, mode, useGrounding) {
   const { bos_id: bos, eos_id: eos, pad_id: pad } = decoding;
   const { id: modeId, max_new_tokens: maxNew } = decoding.modes[mode];
+  const grounding = useGrounding ? decoding.modes[mode].count_grounding : undefined;
   const rows = Array.from({ length: batch }, () => [bos, modeId]);
   const done = new Array(batch).fill(false);
   for (let step = 0; step < maxNew && done.some((d) => !d); step++) {
@@ -63,12 +90,25 @@ async function greedy(decoder, imageTokens, batch, decoding, mode) {
       let next = pad;
       if (!done[b]) {
         const base = (b * len + len - 1) * vocabSize;
-        let best = -Infinity;
-        for (let v = 0; v < vocabSize; v++)
-          if (logits.data[base + v] > best) {
-            best = logits.data[base + v];
-            next = v;
-          }
+        const grounded = grounding
+          ? groundCount(
+              logits.data,
+              base,
+              vocabSize,
+              grounding,
+              Number(counts[b]),
+              rows[b].slice(2),
+            )
+          : -1;
+        if (grounded >= 0) next = grounded;
+        else {
+          let best = -Infinity;
+          for (let v = 0; v < vocabSize; v++)
+            if (logits.data[base + v] > best) {
+              best = logits.data[base + v];
+              next = v;
+            }
+        }
         if (next === eos) done[b] = true;
       }
       rows[b].push(next);
@@ -120,9 +160,11 @@ async function main() {
           await greedy(
             decoder,
             enc.image_tokens,
+            enc.object_count.data,
             chunk.length,
             c.captioner_text_decoder.decoding,
             mode,
+            a["count-grounding"] !== "off",
           )
         ).map(tok.decode);
       }

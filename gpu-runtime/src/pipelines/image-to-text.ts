@@ -2,7 +2,9 @@
  * Image → caption with limner-mini's CoCa-style captioner: the image encoder runs once, then
  * the text decoder is called once per generated token with `[BOS] [MODE] generated…` and the
  * same image tokens (tiled across beams). The mode token after `[BOS]` picks the short
- * (main subjects) or descriptive (every object) variant of the one decoder.
+ * (main subjects) or descriptive (every object) variant of the one decoder. A mode with
+ * `count_grounding` in the manifest takes its count word from the encoder's `object_count`
+ * (count-grounding.ts).
  *
  * The pipeline never touches onnxruntime: sessions live in an {@link InferencePool} under the
  * keys it is given, so tests can hand in any pool with any models behind those keys.
@@ -25,12 +27,31 @@ import type { InferencePool } from "../backend/inference-pool";
 import type { TensorData } from "../backend/tensor-data";
 import { createTokenizer, type TextTokenizer } from "../tokenizers/load-tokenizer";
 import { beamSearch, greedyDecode, logSoftmax, type NextTokenScorer } from "./caption-decoding";
+import { withCountGrounding } from "./count-grounding";
 
 const TokenId = z.int().nonnegative();
 
+/** The encoder output that grounds a mode's count word, and the number words' ids ("one" first). */
+const CountGroundingSpec = z
+  .object({
+    from: z.literal("captioner_image_encoder.object_count"),
+    number_ids: z.array(TokenId).min(1),
+  })
+  .transform((g) => ({ numberIds: g.number_ids }));
+
 const CaptionMode = z
-  .object({ token: z.string().min(1), id: TokenId, max_new_tokens: z.int().positive() })
-  .transform((m) => ({ token: m.token, id: m.id, maxNewTokens: m.max_new_tokens }));
+  .object({
+    token: z.string().min(1),
+    id: TokenId,
+    max_new_tokens: z.int().positive(),
+    count_grounding: CountGroundingSpec.optional(),
+  })
+  .transform((m) => ({
+    token: m.token,
+    id: m.id,
+    maxNewTokens: m.max_new_tokens,
+    countGrounding: m.count_grounding,
+  }));
 
 /**
  * The `decoding` block of the `captioner_text_decoder` component in `model.json`, translated
@@ -161,8 +182,13 @@ export class ImageToTextPipeline {
       throw new RangeError(`beams must be a positive integer, got ${beams}`);
     }
     signal?.throwIfAborted();
-    const imageTokens = await this.encode(pixels, bucket, signal);
     const mode = this.decoding.modes[options.detail];
+    const { imageTokens, objectCount } = await this.encode(
+      pixels,
+      bucket,
+      mode.countGrounding !== undefined,
+      signal,
+    );
     const prefix = [this.decoding.bosId, mode.id];
     const search = {
       prefix,
@@ -171,7 +197,15 @@ export class ImageToTextPipeline {
       maxNewTokens: Math.min(mode.maxNewTokens, this.decoding.maxLength - prefix.length),
       ...(signal ? { signal } : {}),
     };
-    const scorer = this.scorer(imageTokens, signal);
+    const scorer =
+      mode.countGrounding && objectCount !== undefined
+        ? withCountGrounding(
+            this.scorer(imageTokens, signal),
+            prefix.length,
+            mode.countGrounding.numberIds,
+            objectCount,
+          )
+        : this.scorer(imageTokens, signal);
     const ids =
       beams === 1
         ? await greedyDecode(scorer, search)
@@ -187,12 +221,13 @@ export class ImageToTextPipeline {
     ]);
   }
 
-  /** `image_tokens` of one image: [1, tokens, width]. */
+  /** `image_tokens` of one image ([1, tokens, width]) and, when asked for, its `object_count`. */
   private async encode(
     pixels: Float32Array,
     bucket: AspectBucket,
+    withCount: boolean,
     signal: AbortSignal | undefined,
-  ): Promise<TensorData & { type: "float32" }> {
+  ): Promise<{ imageTokens: TensorData & { type: "float32" }; objectCount?: number }> {
     if (!this.buckets.some((b) => b.width === bucket.width && b.height === bucket.height)) {
       throw new RangeError(`${bucket.width}×${bucket.height} is not one of this model's buckets`);
     }
@@ -206,7 +241,7 @@ export class ImageToTextPipeline {
       pixels: { type: "float32", dims: [1, 3, bucket.height, bucket.width], data: pixels.slice() },
     };
     const outputs = await this.pool.run(this.keys.imageEncoder, feeds, {
-      outputNames: ["image_tokens"],
+      outputNames: withCount ? ["image_tokens", "object_count"] : ["image_tokens"],
       ...(signal ? { signal } : {}),
     });
     const tokens = outputs.image_tokens;
@@ -215,7 +250,12 @@ export class ImageToTextPipeline {
         `${this.keys.imageEncoder} returned no float32 [1, tokens, width] image_tokens`,
       );
     }
-    return tokens;
+    if (!withCount) return { imageTokens: tokens };
+    const count = outputs.object_count;
+    if (count?.type !== "int64" || count.data.length !== 1) {
+      throw new Error(`${this.keys.imageEncoder} returned no int64 [1] object_count`);
+    }
+    return { imageTokens: tokens, objectCount: Number(count.data[0]) };
   }
 
   /**

@@ -1,11 +1,17 @@
-"""Bulk captioning with the PyTorch captioner (greedy, key/value-cached)."""
+"""Bulk captioning with the PyTorch captioner (greedy, key/value-cached, count-grounded descriptive mode)."""
 
 import numpy as np
 import torch
 
 from .batches import to_pixels
-from .model import MAX_LEN, Captioner
+from ..world import vocab
+from .model import MAX_LEN, Captioner, CountGrounding
 from .tokenizer import BOS, EOS, MODES, Tokenizer
+
+
+def number_ids(tok: Tokenizer) -> list[int]:
+    """Token ids of the count words "one" .. "four", indexed by count - 1."""
+    return [tok.id(w) for w in vocab.NUMBER_WORDS[1:]]
 
 
 @torch.no_grad()
@@ -14,7 +20,8 @@ def caption_images(model: Captioner, tok: Tokenizer, images: list[np.ndarray], m
     model.eval()
     tokens, emb = model.encoder(to_pixels(images))
     prefix = torch.tensor([[tok.id(BOS), tok.id(MODES[mode])]] * len(images))
-    ids = model.decoder.generate(tokens, prefix, MAX_LEN, tok.id(EOS))
+    grounding = CountGrounding(model.object_count(tokens), number_ids(tok)) if mode == "descriptive" else None
+    ids = model.decoder.generate(tokens, prefix, MAX_LEN, tok.id(EOS), grounding)
     return [tok.decode(row[2:].tolist()) for row in ids], emb.numpy()
 
 

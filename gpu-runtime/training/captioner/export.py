@@ -16,12 +16,15 @@ OPSET = 17
 
 
 class _Encoder(nn.Module):
+    """The image encoder plus the presence head's object count (see CountGrounding)."""
+
     def __init__(self, model: Captioner):
         super().__init__()
-        self.encoder = model.encoder
+        self.model = model
 
     def forward(self, pixels):
-        return self.encoder(pixels)
+        tokens, embedding = self.model.encoder(pixels)
+        return tokens, embedding, self.model.object_count(tokens)
 
 
 class _Decoder(nn.Module):
@@ -59,9 +62,10 @@ def export_captioner(model: Captioner, out_dir: Path) -> dict[str, Path]:
     warnings.filterwarnings("ignore", category=UserWarning, module="torch.onnx")
     torch.onnx.export(
         _Encoder(model), (pixels,), str(paths["image_encoder"]), opset_version=OPSET,
-        input_names=["pixels"], output_names=["image_tokens", "image_embedding"],
+        input_names=["pixels"], output_names=["image_tokens", "image_embedding", "object_count"],
         dynamic_axes={"pixels": {0: "batch", 2: "height", 3: "width"},
-                      "image_tokens": {0: "batch", 1: "tokens"}, "image_embedding": {0: "batch"}},
+                      "image_tokens": {0: "batch", 1: "tokens"}, "image_embedding": {0: "batch"},
+                      "object_count": {0: "batch"}},
     )
     torch.onnx.export(
         _Decoder(model), (tokens, ids), str(paths["text_decoder"]), opset_version=OPSET,
@@ -77,7 +81,7 @@ def export_captioner(model: Captioner, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def component_entries(model: Captioner, vocab_size: int, special_ids: dict[str, int]) -> dict:
+def component_entries(model: Captioner, vocab_size: int, special_ids: dict[str, int], number_ids: list[int]) -> dict:
     """The captioner's entries of model.json (paths relative to the bundle root)."""
     dim = model.decoder.tok.embedding_dim
     embed = model.encoder.embed.out_features
@@ -95,6 +99,8 @@ def component_entries(model: Captioner, vocab_size: int, special_ids: dict[str, 
                 "image_tokens": {"dtype": "float32", "shape": ["batch", "tokens", dim],
                                  "note": "tokens = (height/16) * (width/16) grid tokens, row-major, then 9 layout-cell tokens"},
                 "image_embedding": {"dtype": "float32", "shape": ["batch", embed], "note": "L2-normalised"},
+                "object_count": {"dtype": "int64", "shape": ["batch"],
+                                 "note": "layout cells the presence head marks occupied; grounds the descriptive count"},
             },
         },
         "captioner_text_decoder": {
@@ -112,7 +118,13 @@ def component_entries(model: Captioner, vocab_size: int, special_ids: dict[str, 
                 "prefix": ["[BOS]", "<mode token>"],
                 "modes": {"short": {"token": "[SHORT]", "id": special_ids["[SHORT]"], "max_new_tokens": 32},
                           "descriptive": {"token": "[DESC]", "id": special_ids["[DESC]"],
-                                          "max_new_tokens": MAX_LEN - 2}},
+                                          "max_new_tokens": MAX_LEN - 2,
+                                          "count_grounding": {
+                                              "from": "captioner_image_encoder.object_count",
+                                              "number_ids": number_ids,
+                                              "rule": "until one of number_ids is generated, its log-probability mass "
+                                                      "(logsumexp) goes to number_ids[clamp(count, 1, 4) - 1], the others to -inf",
+                                          }}},
                 "bos_id": special_ids["[BOS]"], "eos_id": special_ids["[EOS]"], "pad_id": special_ids["[PAD]"],
                 "max_length": MAX_LEN,
                 "detokenize": "drop special tokens, join words with single spaces (punctuation is its own word)",

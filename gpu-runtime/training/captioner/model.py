@@ -171,15 +171,17 @@ class TextDecoder(nn.Module):
         return self.head(self.norm(x))
 
     @torch.no_grad()
-    def generate(self, image_tokens: torch.Tensor, prefix: torch.Tensor, max_len: int, eos: int) -> torch.Tensor:
+    def generate(self, image_tokens: torch.Tensor, prefix: torch.Tensor, max_len: int, eos: int,
+                 grounding: "CountGrounding | None" = None) -> torch.Tensor:
         """Greedy decoding with a key/value cache (used for bulk recaptioning in PyTorch;
-        the ONNX export is the plain forward, re-run per step by callers)."""
+        the ONNX export is the plain forward, re-run per step by callers). With `grounding`,
+        the caption's first number word is the encoder's object count (see CountGrounding)."""
         b = prefix.shape[0]
         cross = [blk.cross_attn.keys_values(image_tokens) for blk in self.blocks]
         cache: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(self.blocks)
         ids = prefix
         step_in = prefix
-        done = torch.zeros(b, dtype=torch.bool)
+        done = torch.zeros(b, dtype=torch.bool, device=prefix.device)
         while ids.shape[1] < max_len:
             start = ids.shape[1] - step_in.shape[1]
             x = self.tok(step_in) + self.pos[start : ids.shape[1]]
@@ -197,7 +199,10 @@ class TextDecoder(nn.Module):
                 x = x + blk.self_attn.attend(h, k_new, v_new, bias)
                 x = x + blk.cross_attn.attend(blk.norm2(x), *cross[i], None)
                 x = x + blk.ffn(blk.norm3(x))
-            nxt = self.head(self.norm(x[:, -1])).argmax(-1)
+            scores = self.head(self.norm(x[:, -1])).log_softmax(-1)
+            if grounding is not None:
+                scores = grounding.apply(ids[:, prefix.shape[1]:], scores)
+            nxt = scores.argmax(-1)
             nxt = torch.where(done, torch.zeros_like(nxt), nxt)
             ids = torch.cat([ids, nxt[:, None]], 1)
             done |= nxt == eos
@@ -205,6 +210,30 @@ class TextDecoder(nn.Module):
             if bool(done.all()):
                 break
         return ids
+
+
+class CountGrounding:
+    """Grounds a descriptive caption's object count in the encoder's cell-presence head.
+
+    The decoder decides *when* to say the count (its intro sentence, "... and three objects"),
+    but counting by attention is its weakest skill: a wrong count word then makes it repeat or
+    drop objects to match. The presence head (trained on the labelled captions, like the rest)
+    counts objects reliably, so until a number word has been generated, the probability mass
+    of all number words goes to the one for the predicted count. Log-probabilities stay
+    normalised, so greedy and beam search work unchanged.
+    """
+
+    def __init__(self, counts: torch.Tensor, number_ids: list[int]):
+        self.counts = counts.clamp(1, len(number_ids)) - 1  # (B,) index into number_ids
+        self.number_ids = torch.tensor(number_ids, device=counts.device)
+
+    def apply(self, generated: torch.Tensor, log_probs: torch.Tensor) -> torch.Tensor:
+        said = torch.isin(generated, self.number_ids).any(1)
+        mass = log_probs[:, self.number_ids].logsumexp(1)
+        grounded = log_probs.clone()
+        grounded[:, self.number_ids] = float("-inf")
+        grounded[torch.arange(len(mass), device=mass.device), self.number_ids[self.counts]] = mass
+        return torch.where(said[:, None], log_probs, grounded)
 
 
 class Captioner(nn.Module):
@@ -220,3 +249,7 @@ class Captioner(nn.Module):
         self.aux = nn.ModuleDict({name: nn.Linear(dim, n) for name, n in AUX_CLASSES.items()})
         # CLIP's learnable temperature, initialised at 1/0.07.
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+
+    def object_count(self, image_tokens: torch.Tensor) -> torch.Tensor:
+        """(B,) int64: layout cells the presence head marks occupied (at most one object per cell)."""
+        return self.aux["present"](image_tokens[:, -9:]).argmax(-1).sum(-1)

@@ -42,6 +42,8 @@ class TrainConfig:
     batch_size: int
     stages: tuple[Stage, ...]
     warmup: int = 100
+    device: str = "cpu"
+    workers: int = 0  # batch-rendering processes; 0 renders in the training process
 
 
 def default_stages(pretrain: int, short: int, descriptive: int, polish: tuple[int, ...] = ()) -> tuple[Stage, ...]:
@@ -63,24 +65,25 @@ def losses(model: Captioner, batch: Batch, contrastive: bool) -> tuple[torch.Ten
     # Position 0 predicts the mode token, which the caller always supplies: not a target.
     targets = batch.targets.clone()
     targets[:, 0] = 0
-    caption = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=0)
-    stats = {"caption": float(caption)}
+    caption = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=0)
+    # Detached tensors, read only when logged: reading them every step would stall a GPU.
+    stats = {"caption": caption.detach()}
     loss = 2.0 * caption  # CoCa weights captioning 2:1 against contrastive
     cells = tokens[:, -9:]
     aux = sum(F.cross_entropy(head(cells).reshape(-1, head.out_features), batch.cells[name].reshape(-1),
                               ignore_index=-100) for name, head in model.aux.items())
     loss = loss + aux
-    stats["cells"] = float(aux)
+    stats["cells"] = aux.detach()
     if contrastive:
         # Half the batch is plenty of negatives for this world, and the text tower is the
         # single most expensive part of a step.
         k = max(image_emb.shape[0] // 2, 2)
         text_emb = model.tower(batch.tower_ids[:k])
-        sim = model.logit_scale.exp().clamp(max=100) * image_emb[:k] @ text_emb.t()
-        labels = torch.arange(sim.shape[0])
+        sim = model.logit_scale.exp().clamp(max=100) * image_emb[:k].float() @ text_emb.float().t()
+        labels = torch.arange(sim.shape[0], device=sim.device)
         con = (F.cross_entropy(sim, labels) + F.cross_entropy(sim.t(), labels)) / 2
         loss = loss + con
-        stats["contrastive"] = float(con)
+        stats["contrastive"] = con.detach()
     return loss, stats
 
 
@@ -91,43 +94,64 @@ def _lr(stage: Stage, step: int, warmup: int) -> float:
     return stage.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
 
 
+def _last_finished(stages: tuple[Stage, ...], out_dir: Path) -> int:
+    """Index of the last stage whose checkpoint and timing exist (-1 if none): a run resumes
+    after it, so only the latest checkpoint needs to be kept (or carried between machines)."""
+    done = -1
+    for k, stage in enumerate(stages):
+        if (out_dir / f"stage_{stage.name}.pt").exists() and (out_dir / f"stage_{stage.name}.json").exists():
+            done = k
+    return done
+
+
 def train(model: Captioner, tok: Tokenizer, seed: int, config: TrainConfig, out_dir: Path, log) -> dict:
-    """Runs all stages; checkpoints after each stage (stage_<name>.pt) and resumes from them."""
+    """Runs the stages; checkpoints after each (stage_<name>.pt) and resumes after the last
+    finished one. Returns each stage's seconds; the model ends on
+    the CPU in eval mode."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    device = torch.device(config.device)
     groups = index_by_bucket(seed, "labelled", config.labelled_size)
     timings = {}
+    resume = _last_finished(config.stages, out_dir)
+    if resume >= 0:
+        ckpt = out_dir / f"stage_{config.stages[resume].name}.pt"
+        model.load_state_dict(torch.load(ckpt, map_location="cpu"))
+        log(f"  captioner: resumed after stage {config.stages[resume].name} from {ckpt}")
+    model.to(device)
     for k, stage in enumerate(config.stages):
-        ckpt = out_dir / f"stage_{stage.name}.pt"
         timing = out_dir / f"stage_{stage.name}.json"
-        if ckpt.exists() and timing.exists():
-            model.load_state_dict(torch.load(ckpt))
+        if k <= resume:
             timings[stage.name] = json.loads(timing.read_text())["seconds"]
-            log(f"  captioner/{stage.name}: resumed from {ckpt}")
             continue
         torch.manual_seed(seed * 1000 + k)
         rng = np.random.default_rng([seed, 7, k])
         params = [p for n, p in model.named_parameters() if stage.contrastive or not n.startswith(("tower.", "logit_scale"))]
         opt = torch.optim.AdamW(params, lr=stage.lr, weight_decay=0.01)
-        batches = iter_batches(tok, seed, groups, config.batch_size, stage.short_fraction, rng)
+        batches = iter_batches(tok, seed, groups, config.batch_size, stage.short_fraction, rng, config.workers)
         model.train()
         start = time.time()
-        running: dict[str, float] = {}
+        running: dict[str, torch.Tensor] = {}
         for step in range(stage.steps):
             for group in opt.param_groups:
                 group["lr"] = _lr(stage, step, min(config.warmup, stage.steps // 5 + 1))
-            loss, stats = losses(model, next(batches), stage.contrastive)
+            # bf16 autocast on GPUs only; the CPU path stays in float32 (and bit-reproducible).
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                loss, stats = losses(model, next(batches).to(device), stage.contrastive)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             for key, v in stats.items():
-                running[key] = 0.9 * running.get(key, v) + 0.1 * v
+                running[key] = v if key not in running else 0.9 * running[key] + 0.1 * v
             if (step + 1) % 50 == 0 or step + 1 == stage.steps:
                 rate = (step + 1) * config.batch_size / (time.time() - start)
-                pretty = " ".join(f"{k}={v:.3f}" for k, v in running.items())
+                pretty = " ".join(f"{k}={float(v):.3f}" for k, v in running.items())
                 log(f"  captioner/{stage.name}: step {step + 1}/{stage.steps} {pretty} ({rate:.0f} img/s)")
+        batches.close()  # stops its rendering processes
         timings[stage.name] = time.time() - start
-        torch.save(model.state_dict(), ckpt)
-        timing.write_text(json.dumps({"seconds": timings[stage.name], "steps": stage.steps}) + "\n")
-    model.eval()
+        torch.save({k: v.cpu() for k, v in model.state_dict().items()}, out_dir / f"stage_{stage.name}.pt")
+        device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+        timing.write_text(json.dumps({"seconds": timings[stage.name], "steps": stage.steps, "device": config.device,
+                                      "device_name": device_name, "batch_size": config.batch_size}) + "\n")
+    model.to("cpu").eval()
     return timings

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from ..captioner.decode import number_ids
 from ..captioner.export import component_entries, export_captioner
 from ..captioner.model import Captioner
 from ..captioner.tokenizer import SPECIALS, Tokenizer
@@ -43,7 +44,7 @@ def write_bundle(model: Captioner, tok: Tokenizer, out: Path, judge_accuracy: di
                                     "and a classical judge."),
         "tokenizer": "tokenizer.json",
         "buckets": [{"name": n, "width": w, "height": h} for n, (w, h) in vocab.BUCKETS.items()],
-        "components": {**previous.get("components", {}), **component_entries(model, tok.size, special_ids),
+        "components": {**previous.get("components", {}), **component_entries(model, tok.size, special_ids, number_ids(tok)),
                        "judge": judge_entry(judge_accuracy)},
         "training": training,
     }
@@ -54,10 +55,10 @@ def write_bundle(model: Captioner, tok: Tokenizer, out: Path, judge_accuracy: di
 BUNDLE_FILES = ("model.json", "tokenizer.json", "MODEL_CARD.md", "captioner", "image")
 
 
-def bundle_bytes(out: Path) -> int:
-    """Size of what is committed: the bundle files only, not a --quick run's work dir."""
+def bundle_bytes(out: Path, names: tuple[str, ...] = BUNDLE_FILES) -> int:
+    """Size of what is committed (the bundle files, or those of `names`), not a --quick run's work dir."""
     total = 0
-    for name in BUNDLE_FILES:
+    for name in names:
         path = out / name
         files = path.rglob("*") if path.is_dir() else [path]
         total += sum(p.stat().st_size for p in files if p.is_file())

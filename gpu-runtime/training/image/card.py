@@ -93,7 +93,8 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         "",
         f"- {data['images']} unlabelled images of the shapes world (buckets: "
         + ", ".join(f"{b} {n}" for b, n in sorted(data["buckets"].items()))
-        + "), recaptioned by the data loop's captioner (section below).",
+        + "), recaptioned by the data loop's CPU-path captioner (`full` config, `training/runs/full-seed<N>`; "
+        "the bundle's own captioner is the GPU run's, section below).",
         f"- Training captions: the report's blend, {_pct(data['blend']['ratio'])} descriptive synthetic captions "
         f"and alt-text otherwise (realised {_pct(data['blend']['realised'])}); 10 % of captions dropped to the empty "
         "prompt for classifier-free guidance.",
