@@ -19,7 +19,12 @@ import type { LoadedModel } from "../models/loaded-model";
 import { encodeImage } from "../pipelines/encode-image";
 import { latentPreview, type RgbImage } from "../pipelines/latent-image";
 import { PipelineInputError } from "../pipelines/pipeline-error";
-import type { BatchSettings, ImageJob, TextToImagePipeline } from "../pipelines/text-to-image";
+import type {
+  BatchSettings,
+  ImageJob,
+  StageTimings,
+  TextToImagePipeline,
+} from "../pipelines/text-to-image";
 
 export class ModelNotFoundError extends Error {
   constructor(model: string, available: readonly string[]) {
@@ -190,8 +195,9 @@ export class GenerationService {
     });
 
     let images: (RgbImage | Error)[];
+    const stages: StageTimings = {};
     try {
-      images = await pipeline.generate(jobs, settings);
+      images = await pipeline.generate(jobs, settings, stages);
     } catch (error) {
       return batch.map(() => (error instanceof Error ? error : new Error(String(error))));
     }
@@ -237,6 +243,8 @@ export class GenerationService {
           timingsMs: {
             queue: started - enqueuedAt,
             inference: inferenceMs,
+            // The batch's stages (shared by every request in it).
+            ...stages,
             encode: now - encodeStart,
             total: now - enqueuedAt,
           },

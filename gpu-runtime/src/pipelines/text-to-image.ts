@@ -72,6 +72,13 @@ export interface ImageJob {
   onStep?(step: number, totalSteps: number, latents: Float32Array): void;
 }
 
+/** Milliseconds per stage of one `generate` call, filled in as the stages finish. */
+export interface StageTimings {
+  text?: number;
+  denoise?: number;
+  decode?: number;
+}
+
 export interface BatchSettings {
   width: number;
   height: number;
@@ -112,11 +119,13 @@ export class TextToImagePipeline {
 
   /**
    * Generates one image per job; a slot holds an Error when that job was aborted, so one
-   * cancelled request never fails its batch companions.
+   * cancelled request never fails its batch companions. `timings`, when given, receives the
+   * milliseconds spent in each stage (`text`, `denoise`, `decode`) for the whole batch.
    */
   async generate(
     jobs: readonly ImageJob[],
     settings: BatchSettings,
+    timings?: StageTimings,
   ): Promise<(RgbImage | Error)[]> {
     const { latentChannels, vaeScaleFactor } = this.#c;
     if (!this.decoders.includes(settings.decoder)) {
@@ -132,7 +141,10 @@ export class TextToImagePipeline {
     const results: (RgbImage | Error)[] = jobs.map(() => new Error("not generated"));
 
     // 1. Text embeddings for every negative and positive prompt in one encoder call.
+    let stageStart = performance.now();
     const { states, statesPerPrompt, contextDims } = await this.#encodeText(jobs);
+    if (timings) timings.text = performance.now() - stageStart;
+    stageStart = performance.now();
 
     // 2. Initial latents x_T ~ N(0, σ_init² I), one noise stream per image seed.
     let active: ActiveImage[] = jobs.map((job, index) => {
@@ -183,13 +195,17 @@ export class TextToImagePipeline {
       }
     }
 
+    if (timings) timings.denoise = performance.now() - stageStart;
+
     // 4. Decode z / scaling_factor to pixels (diffusers: vae.decode(latents / scaling_factor)).
     active = this.#dropAborted(active, results);
     if (active.length === 0) return results;
+    stageStart = performance.now();
     const pixels =
       settings.decoder === "consistency"
         ? await this.#decodeConsistency(active, w, h)
         : await this.#decode(active, w, h);
+    if (timings) timings.decode = performance.now() - stageStart;
     const imagePlane = 3 * settings.width * settings.height;
     for (const [row, image] of active.entries()) {
       results[image.index] = planarToRgb(pixels, row * imagePlane, settings.width, settings.height);

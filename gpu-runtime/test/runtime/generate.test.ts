@@ -69,6 +69,10 @@ describe("generate", () => {
       steps: 5,
       decoder: "vae",
     });
+    // Stage timings: the three pipeline stages fit inside the inference time.
+    const { text = -1, denoise = -1, decode = -1, inference = 0 } = result.timingsMs;
+    expect(Math.min(text, denoise, decode)).toBeGreaterThan(0);
+    expect(text + denoise + decode).toBeLessThanOrEqual(inference + 1);
   });
 
   it.each([

@@ -68,7 +68,7 @@ export const GenerateResult = z.object({
   guidanceScale: z.number(),
   decoder: Decoder,
   scheduler: SchedulerName,
-  /** Stage timings in milliseconds: queue, text, denoise, decode, encode, total. */
+  /** Stage timings in milliseconds: queue, inference (text + denoise + decode), text, denoise, decode, encode, total. */
   timingsMs: z.record(z.string(), z.number()),
 });
 export type GenerateResult = z.infer<typeof GenerateResult>;
