@@ -274,6 +274,16 @@ async function throughput(modelsDir: string, concurrency: number, batching: bool
   });
 }
 
+/** The model card's "Decoders on ground-truth latents" table (PSNR, evaluations, cost). */
+function decoderQuality(): string {
+  const card = readFileSync(join(ROOT, "models/limner-mini/MODEL_CARD.md"), "utf8");
+  const after = (card.split("### Decoders on ground-truth latents")[1] ?? "").trimStart();
+  const table = after.split("\n");
+  const end = table.findIndex((line) => !line.startsWith("|"));
+  const rows = table.slice(0, end === -1 ? table.length : end);
+  return rows.length > 0 ? rows.join("\n") : "(not in the model card)";
+}
+
 async function main() {
   log("bench: regenerating the tiny SD fixture with torch weights…");
   const { onnxDir, torchDir } = makeFixture();
@@ -353,10 +363,12 @@ network).
 | --- | --- | --- | --- | --- | --- |
 ${limner.join("\n")}
 
-Decoder quality (PSNR on ground-truth latents) and the cost of the consistency decoder's
-undistilled teacher (40 network evaluations) are measured by the model's own evaluation and
-listed in gpu-runtime/models/limner-mini/MODEL_CARD.md ("Decoders on ground-truth latents");
-the teacher is a training artefact, not part of the served bundle.
+Decoder quality needs ground-truth latents and the consistency decoder's undistilled teacher,
+a training artefact outside the served bundle, so the model's own evaluation measures it
+(\`training/eval_image.ts\`, through onnxruntime-node on this kind of machine); its table, as
+gpu-runtime/models/limner-mini/MODEL_CARD.md records it:
+
+${decoderQuality()}
 `;
   const target = join(ROOT, "../docs/benchmarks.md");
   writeReportSection(target, "runtime", report);

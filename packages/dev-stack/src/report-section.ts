@@ -1,10 +1,14 @@
 /**
  * Benchmarks from different packages share docs/benchmarks.md: each owns one section between
- * `<!-- name:start -->` and `<!-- name:end -->` markers and rewrites only that.
+ * `<!-- name:start -->` and `<!-- name:end -->` markers and rewrites only that, then the file is
+ * formatted with the repository's Biome so a fresh report passes `npm run lint` as written.
  *
  * @module
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "./edge-paths";
 
 export function writeReportSection(file: string, name: string, content: string): void {
   const start = `<!-- ${name}:start -->`;
@@ -20,4 +24,7 @@ export function writeReportSection(file: string, name: string, content: string):
       ? current.slice(0, from) + block + current.slice(to + end.length)
       : `${current.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, next);
+  execFileSync(join(REPO_ROOT, "node_modules/.bin/biome"), ["format", "--write", file], {
+    stdio: "ignore",
+  });
 }
