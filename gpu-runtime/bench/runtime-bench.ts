@@ -3,8 +3,8 @@
  * docs/benchmarks.md. Everything compared is measured side by side in this one run.
  *
  * 1. Model execution, onnxruntime-node (on the calling thread, and through the worker pool) vs
- *    PyTorch eager, same weights (the tiny SD fixture, regenerated with its torch state dicts)
- *    and the same thread count.
+ *    PyTorch eager, same weights and thread count: the tiny SD fixture (regenerated with its
+ *    torch state dicts) and limner-mini's architecture (seeded weights, exported here).
  * 2. Per-image latency through the generation service, per bucket.
  * 3. limner-mini per bucket and decoder: per image, per denoiser step, decode.
  * 4. Throughput at concurrency 1, 4 and 8, dynamic batching on vs off, with event-loop lag p99.
@@ -22,7 +22,7 @@ import { GenerateInput } from "@limner/contracts";
 import { writeReportSection } from "@limner/dev-stack";
 import { InferencePool } from "../src/backend/inference-pool";
 import { OnnxSession } from "../src/backend/onnx-backend";
-import { float32, int32, type TensorData } from "../src/backend/tensor-data";
+import { float32, int32, int64, type TensorData } from "../src/backend/tensor-data";
 import { loadRuntimeEnv } from "../src/env";
 import { createRuntime } from "../src/runtime-services";
 
@@ -58,53 +58,100 @@ function makeFixture(): { onnxDir: string; torchDir: string } {
 }
 
 type Feeds = Record<string, TensorData>;
-/** Runs one of the fixture's sessions (`text_encoder`, `unet`, `vae_decoder`). */
-type SessionRunner = (name: string, feeds: Feeds) => Promise<Record<string, TensorData>>;
-const FIXTURE_SESSIONS = ["text_encoder", "unet", "vae_decoder"];
 
-/** The per-image sequence (text encoder, STEPS CFG U-Net calls, VAE), timed over REPEATS. */
-async function timeImages(run: SessionRunner) {
-  const latents = new Float32Array(4 * 8 * 8).map((_, i) => Math.sin(i));
+/**
+ * One model's per-image sequence for the engine comparison: text encoder on [negative, prompt],
+ * STEPS denoiser calls at batch 2 (classifier-free guidance), one VAE decode. File names are
+ * relative to the ONNX directory; feeds are built fresh per call (the pool detaches buffers).
+ */
+interface EagerSpec {
+  readonly files: { readonly text: string; readonly unet: string; readonly vae: string };
+  readonly textFeeds: () => Feeds;
+  readonly textOutput: string;
+  readonly latent: readonly [channels: number, height: number, width: number];
+  readonly unetFeeds: (sample: Float32Array, t: number, states: Float32Array) => Feeds;
+  readonly unetOutput: string;
+  readonly vaeFeeds: (x: Float32Array) => Feeds;
+  readonly guidance: number;
+}
+
+const TINY_SD: EagerSpec = {
+  files: {
+    text: "text_encoder/model.onnx",
+    unet: "unet/model.onnx",
+    vae: "vae_decoder/model.onnx",
+  },
+  textFeeds: () => ({ input_ids: int32([2, 77], new Array(2 * 77).fill(1)) }),
+  textOutput: "last_hidden_state",
+  latent: [4, 8, 8],
+  unetFeeds: (sample, t, states) => ({
+    sample: float32([2, 4, 8, 8], sample),
+    timestep: float32([1], [t]),
+    encoder_hidden_states: float32([2, 77, 32], states),
+  }),
+  unetOutput: "out_sample",
+  vaeFeeds: (x) => ({ latent_sample: float32([1, 4, 8, 8], x) }),
+  guidance: 7.5,
+};
+
+/** limner-mini's graphs as bench/torch_eager_limner.py exports them (landscape bucket). */
+const LIMNER_MINI: EagerSpec = {
+  files: {
+    text: "image/text_encoder.onnx",
+    unet: "image/denoiser.onnx",
+    vae: "image/vae_decoder.onnx",
+  },
+  textFeeds: () => ({ input_ids: int64([2, 100], new Array(2 * 100).fill(4)) }),
+  textOutput: "last_hidden_state",
+  latent: [4, 16, 28],
+  unetFeeds: (sample, t, states) => ({
+    sample: float32([2, 4, 16, 28], sample),
+    timestep: float32([2], [t, t]),
+    encoder_hidden_states: float32([2, 100, 128], states),
+  }),
+  unetOutput: "prediction",
+  vaeFeeds: (x) => ({ latent_sample: float32([1, 4, 16, 28], x) }),
+  guidance: 5,
+};
+
+/** Runs one of a spec's graphs (`text`, `unet`, `vae`). */
+type SessionRunner = (graph: keyof EagerSpec["files"], feeds: Feeds) => Promise<Feeds>;
+
+/** The spec's per-image sequence, timed over `repeats` after warm-up. */
+async function timeImages(spec: EagerSpec, run: SessionRunner, repeats: number) {
+  const [channels, height, width] = spec.latent;
+  const plane = channels * height * width;
+  const latents = new Float32Array(plane).map((_, i) => Math.sin(i));
   const oneImage = async () => {
     const start = performance.now();
-    const ids = new Array(2 * 77).fill(1);
-    const text = await run("text_encoder", { input_ids: int32([2, 77], ids) });
-    const states = text.last_hidden_state;
+    const states = (await run("text", spec.textFeeds()))[spec.textOutput];
     if (states?.type !== "float32") throw new Error("no text states");
     let x = latents.slice();
     const stepTimes: number[] = [];
     for (let t = 0; t < STEPS; t++) {
       const s0 = performance.now();
-      const sample = new Float32Array(2 * x.length);
+      const sample = new Float32Array(2 * plane);
       sample.set(x);
-      sample.set(x, x.length);
-      const out = await run("unet", {
-        sample: float32([2, 4, 8, 8], sample),
-        timestep: float32([1], [999 - t * 50]),
-        encoder_hidden_states: float32([2, 77, 32], states.data),
-      });
-      const eps = out.out_sample;
-      if (eps?.type !== "float32") throw new Error("no unet output");
-      const next = new Float32Array(x.length);
-      for (let i = 0; i < x.length; i++) {
+      sample.set(x, plane);
+      const eps = (await run("unet", spec.unetFeeds(sample, 999 - t * 50, states.data)))[
+        spec.unetOutput
+      ];
+      if (eps?.type !== "float32") throw new Error("no denoiser output");
+      const next = new Float32Array(plane);
+      for (let i = 0; i < plane; i++) {
         const u = eps.data[i] ?? 0;
-        const c = eps.data[x.length + i] ?? 0;
-        next[i] = (x[i] ?? 0) - 0.05 * (u + 7.5 * (c - u));
+        const c = eps.data[plane + i] ?? 0;
+        next[i] = (x[i] ?? 0) - 0.05 * (u + spec.guidance * (c - u));
       }
       x = next;
       stepTimes.push(performance.now() - s0);
     }
-    await run("vae_decoder", {
-      latent_sample: float32(
-        [1, 4, 8, 8],
-        x.map((v) => v / 0.18215),
-      ),
-    });
+    await run("vae", spec.vaeFeeds(x));
     return { image: performance.now() - start, step: median(stepTimes) };
   };
-  for (let i = 0; i < 3; i++) await oneImage();
+  for (let i = 0; i < 2; i++) await oneImage();
   const runs = [];
-  for (let i = 0; i < REPEATS; i++) runs.push(await oneImage());
+  for (let i = 0; i < repeats; i++) runs.push(await oneImage());
   return { imageMs: median(runs.map((r) => r.image)), stepMs: median(runs.map((r) => r.step)) };
 }
 
@@ -113,47 +160,58 @@ async function timeImages(run: SessionRunner) {
  * eager, which also runs on its caller's thread), and through the runtime's InferencePool,
  * whose worker-thread hop (a message each way per call) is the price of a responsive server.
  */
-async function ortModelExecution(onnxDir: string) {
-  const path = (name: string) => join(onnxDir, name, "model.onnx");
+async function ortModelExecution(spec: EagerSpec, onnxDir: string, repeats: number) {
+  const graphs = Object.entries(spec.files) as [keyof EagerSpec["files"], string][];
   const options = { intraOpThreads: THREADS, executionProviders: ["cpu"] };
   const sessions = new Map<string, OnnxSession>();
-  for (const name of FIXTURE_SESSIONS)
-    sessions.set(name, await OnnxSession.create(path(name), options));
-  const inThread = await timeImages((name, feeds) => {
-    const session = sessions.get(name);
-    if (!session) throw new Error(`no session ${name}`);
-    return session.run(feeds);
-  });
+  for (const [graph, file] of graphs) {
+    sessions.set(graph, await OnnxSession.create(join(onnxDir, file), options));
+  }
+  const inThread = await timeImages(
+    spec,
+    (graph, feeds) => {
+      const session = sessions.get(graph);
+      if (!session) throw new Error(`no session ${graph}`);
+      return session.run(feeds);
+    },
+    repeats,
+  );
   for (const session of sessions.values()) await session.release();
 
   const pool = await InferencePool.start({ ...options, log: () => {} });
-  await Promise.all(FIXTURE_SESSIONS.map((name) => pool.loadSession(name, path(name))));
-  const inWorker = await timeImages((name, feeds) => pool.run(name, feeds));
+  await Promise.all(graphs.map(([graph, file]) => pool.loadSession(graph, join(onnxDir, file))));
+  const inWorker = await timeImages(spec, (graph, feeds) => pool.run(graph, feeds), repeats);
   await pool.close();
   return { inThread, inWorker };
 }
 
-function torchModelExecution(torchDir: string) {
+interface EagerResult {
+  image_ms_p50: number;
+  step_ms_p50: number;
+  torch: string;
+}
+
+type Timed = { imageMs: number; stepMs: number };
+
+/** The model's three table rows: ORT on the calling thread, through the pool, PyTorch. */
+function engineRows(model: string, ort: { inThread: Timed; inWorker: Timed }, torch: Timed) {
+  const row = (backend: string, t: Timed) =>
+    `| ${model} | ${backend} | ${ms(t.imageMs)} | ${ms(t.stepMs)} | ${(t.imageMs / torch.imageMs).toFixed(2)} |`;
+  return [
+    row("onnxruntime-node, calling thread", ort.inThread),
+    row("onnxruntime-node, worker-thread pool", ort.inWorker),
+    row("PyTorch eager, calling thread", torch),
+  ];
+}
+
+/** Runs a PyTorch eager script from bench/ and reads its last line of JSON. */
+function torchEager(script: string, args: string[]) {
   const out = execFileSync(
     "/usr/bin/python3",
-    [
-      "bench/torch_eager.py",
-      "--weights",
-      torchDir,
-      "--threads",
-      String(THREADS),
-      "--steps",
-      String(STEPS),
-      "--repeats",
-      String(REPEATS),
-    ],
+    [`bench/${script}`, "--threads", String(THREADS), "--steps", String(STEPS), ...args],
     { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
   );
-  const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as {
-    image_ms_p50: number;
-    step_ms_p50: number;
-    torch: string;
-  };
+  const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as EagerResult;
   return { imageMs: result.image_ms_p50, stepMs: result.step_ms_p50, version: result.torch };
 }
 
@@ -289,8 +347,17 @@ async function main() {
   const { onnxDir, torchDir } = makeFixture();
   const modelsDir = join(onnxDir, "..");
   log("bench: model execution, onnxruntime-node vs PyTorch eager…");
-  const ort = await ortModelExecution(onnxDir);
-  const torch = torchModelExecution(torchDir);
+  const ort = await ortModelExecution(TINY_SD, onnxDir, REPEATS);
+  const torch = torchEager("torch_eager.py", ["--weights", torchDir, "--repeats", String(REPEATS)]);
+  log("bench: model execution on limner-mini's architecture…");
+  const limnerOnnx = mkdtempSync(join(tmpdir(), "limner-eager-"));
+  const limnerTorch = torchEager("torch_eager_limner.py", [
+    "--onnx-out",
+    limnerOnnx,
+    "--repeats",
+    String(LIMNER_REPEATS),
+  ]);
+  const limnerOrt = await ortModelExecution(LIMNER_MINI, limnerOnnx, LIMNER_REPEATS);
   log("bench: per-bucket latency…");
   const buckets = await perBucketLatency(modelsDir);
   log("bench: limner-mini per bucket and decoder…");
@@ -315,25 +382,30 @@ async function main() {
 Generated by \`npm run bench\` (gpu-runtime/bench/runtime-bench.ts) on ${new Date().toISOString().slice(0, 10)}:
 ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, onnxruntime-node ${ortVersion}
 (CPU execution provider), PyTorch ${torch.version} (Debian). ${THREADS} intra-op thread(s) on both sides,
-${STEPS} denoising steps. Model: the tiny Stable Diffusion fixture (test/fixtures/tiny-sd; random
-weights, the diffusers/Optimum layout) — a test-sized network, so fixed per-call overheads weigh
-more than they would on a production model. All numbers in one table come from the same run;
-the machine is shared and noisy, so compare ratios, not absolute values across runs.
+${STEPS} denoising steps. Models: limner-mini (the default model) where a table names it, else the
+tiny Stable Diffusion fixture (test/fixtures/tiny-sd; random weights, the diffusers/Optimum
+layout) — a test-sized network, so fixed per-call overheads weigh more than they would on a
+production model. All numbers in one table come from the same run; the machine is shared and
+noisy, so compare ratios, not absolute values across runs.
 
 ### Model execution: onnxruntime-node vs PyTorch eager (same weights, same threads)
 
-Per image = text encoder (batch 2) + ${STEPS} U-Net calls (batch 2, CFG) + VAE decode; medians of ${REPEATS}.
+Per image = text encoder (batch 2) + ${STEPS} denoiser calls (batch 2, CFG) + VAE decode. The tiny
+SD fixture (medians of ${REPEATS}), and limner-mini's architecture at the landscape bucket (latent
+16×28; seeded random weights exported by \`bench/torch_eager_limner.py\` with the project's
+exporter, so both engines run the same weights; medians of ${LIMNER_REPEATS}).
 
-| backend | per image (ms) | per denoiser step (ms) | ratio to PyTorch, per image |
-| --- | --- | --- | --- |
-| onnxruntime-node, sessions on the calling thread | ${ms(ort.inThread.imageMs)} | ${ms(ort.inThread.stepMs)} | ${(ort.inThread.imageMs / torch.imageMs).toFixed(2)} |
-| onnxruntime-node, through the runtime's worker-thread pool | ${ms(ort.inWorker.imageMs)} | ${ms(ort.inWorker.stepMs)} | ${(ort.inWorker.imageMs / torch.imageMs).toFixed(2)} |
-| PyTorch eager (on the calling thread) | ${ms(torch.imageMs)} | ${ms(torch.stepMs)} | 1.00 |
+| model | backend | per image (ms) | per denoiser step (ms) | ratio to PyTorch, per image |
+| --- | --- | --- | --- | --- |
+${engineRows("tiny SD fixture", ort, torch).join("\n")}
+${engineRows("limner-mini", limnerOrt, limnerTorch).join("\n")}
 
-The first row is the like-for-like engine comparison: both engines run on their caller's
-thread. The pool row adds the runtime's worker-thread hop — a message each way per model call,
-${ms((ort.inWorker.imageMs - ort.inThread.imageMs) / (STEPS + 2))} ms per call here — which keeps the event loop free (lag table below) and weighs
-heavily only on a network this small (${STEPS + 2} calls of about ${ms(ort.inThread.stepMs)} ms each).
+"Calling thread" rows are the like-for-like engine comparison: both engines run on their
+caller's thread. The pool rows add the runtime's worker-thread hop — a message each way per
+model call, ${ms((ort.inWorker.imageMs - ort.inThread.imageMs) / (STEPS + 2))} ms per call on the fixture here — which keeps the event loop free
+(lag table below); it weighs on the fixture's ${STEPS + 2} calls of about ${ms(ort.inThread.stepMs)} ms and
+not on limner-mini's. PyTorch's fixed per-operator cost dominates the fixture and fades on
+limner-mini, where the engines' kernels decide.
 
 ### Per-image latency through the generation service (VAE decoder, PNG encode)
 
