@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from .batches import to_pixels
 from ..world import vocab
+from .batches import to_pixels
 from .model import MAX_LEN, Captioner, CountGrounding
 from .tokenizer import BOS, EOS, MODES, Tokenizer
 

@@ -106,8 +106,7 @@ def _last_finished(stages: tuple[Stage, ...], out_dir: Path) -> int:
 
 def train(model: Captioner, tok: Tokenizer, seed: int, config: TrainConfig, out_dir: Path, log) -> dict:
     """Runs the stages; checkpoints after each (stage_<name>.pt) and resumes after the last
-    finished one. Returns each stage's seconds; the model ends on
-    the CPU in eval mode."""
+    finished one. Returns each stage's seconds; the model ends on the CPU in eval mode."""
     out_dir.mkdir(parents=True, exist_ok=True)
     device = torch.device(config.device)
     groups = index_by_bucket(seed, "labelled", config.labelled_size)

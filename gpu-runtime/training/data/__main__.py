@@ -41,6 +41,12 @@ GPU_RUNTIME = Path(__file__).resolve().parents[2]
 BUNDLE = GPU_RUNTIME / "models" / "limner-mini"
 
 
+def onnx_eval(bundle: Path, data: Path, results: Path, *options: str) -> None:
+    """Captions a dump with the exported ONNX captioner on onnxruntime-node (eval_onnx.mjs)."""
+    subprocess.run(["node", str(GPU_RUNTIME / "training" / "eval_onnx.mjs"), "--bundle", str(bundle),
+                    "--data", str(data), "--out", str(results), *options], check=True, cwd=GPU_RUNTIME)
+
+
 def train_device(checkpoints: Path, cfg) -> str:
     """What the captioner stages ran on, as their timing files recorded it (e.g. "NVIDIA H200")."""
     names = {json.loads((checkpoints / f"stage_{s.name}.json").read_text()).get("device_name", "cpu") for s in cfg.stages}
@@ -132,13 +138,11 @@ def main(argv: list[str] | None = None) -> dict:
     shutil.rmtree(eval_dir, ignore_errors=True)
     dump(args.seed, "heldout", cfg.onnx_eval, eval_dir)
     results = eval_dir / "results.json"
-    subprocess.run(["node", str(GPU_RUNTIME / "training" / "eval_onnx.mjs"), "--bundle", str(out),
-                    "--data", str(eval_dir), "--out", str(results)], check=True, cwd=GPU_RUNTIME)
+    onnx_eval(out, eval_dir, results)
     metrics["onnx_eval"] = score_results(eval_dir, results)
     log(f"  {json.dumps(metrics['onnx_eval'])}")
     ungrounded = eval_dir / "results_ungrounded.json"
-    subprocess.run(["node", str(GPU_RUNTIME / "training" / "eval_onnx.mjs"), "--bundle", str(out), "--data", str(eval_dir),
-                    "--out", str(ungrounded), "--modes", "descriptive", "--count-grounding", "off"], check=True, cwd=GPU_RUNTIME)
+    onnx_eval(out, eval_dir, ungrounded, "--modes", "descriptive", "--count-grounding", "off")
     metrics["ungrounded"] = score_results(eval_dir, ungrounded)["descriptive"]
     log(f"  without count grounding: {json.dumps(metrics['ungrounded'])}")
 

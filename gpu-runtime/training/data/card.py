@@ -53,7 +53,7 @@ def _training_time(m: dict) -> list[str]:
                 f"{m['total_seconds'] / 60:.1f} min (stages resumed from checkpoints counted with their original time)."]
     cfg = m["run_config"]
     lines = [f"Captioner training on one {m['train_device']} (batch {cfg['batch_size']}, {cfg['labelled_size']} labelled images, "
-             f"{sum(s['steps'] for s in cfg['stages'])} steps in all, bf16 autocast, batches rendered by 14 CPU processes): {stages}; "
+             f"{sum(s['steps'] for s in cfg['stages'])} steps in all, bf16 autocast, batches rendered by CPU worker processes): {stages}; "
              f"the stages after it (recaption, judge, export, ONNX eval) ran on the 2-core CPU machine; whole loop {m['total_seconds'] / 60:.1f} min."]
     ref = m.get("cpu_reference")
     if ref:
