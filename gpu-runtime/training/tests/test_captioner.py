@@ -1,10 +1,14 @@
+import json
+
 import numpy as np
 import torch
 
 from training.captioner.batches import index_by_bucket, iter_batches
 from training.captioner.decode import number_ids
-from training.captioner.model import CountGrounding
+from training.captioner.model import Captioner, CountGrounding
 from training.captioner.tokenizer import Tokenizer, build_vocab
+from training.captioner.train import TrainConfig, train
+from training.data.config import QUICK
 
 TOK = Tokenizer(build_vocab())
 
@@ -36,3 +40,16 @@ def test_count_grounding_moves_number_mass_to_the_counted_word_until_a_number_is
     assert torch.allclose(out.exp().sum(1), torch.ones(2))  # still normalised
     said = torch.tensor([[5, ids[0]], [ids[1], 6]])
     assert torch.equal(grounding.apply(said, log_probs), log_probs)
+
+
+def test_training_resumes_after_the_last_finished_stage_from_its_checkpoint_alone(tmp_path):
+    stages = QUICK.stages
+    trained = Captioner(TOK.size)
+    torch.nn.init.constant_(trained.decoder.head.bias, 0.5)  # a weight no fresh model has
+    for stage in stages:  # timings for every stage, but only the last stage's checkpoint
+        (tmp_path / f"stage_{stage.name}.json").write_text(json.dumps({"seconds": 1.0, "steps": stage.steps}))
+    torch.save(trained.state_dict(), tmp_path / f"stage_{stages[-1].name}.pt")
+    model = Captioner(TOK.size)
+    timings = train(model, TOK, 0, TrainConfig(50, 4, stages, warmup=1), tmp_path, log=lambda _: None)
+    assert timings == {stage.name: 1.0 for stage in stages}  # nothing retrained
+    assert torch.equal(model.decoder.head.bias, trained.decoder.head.bias)
