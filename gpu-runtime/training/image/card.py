@@ -60,6 +60,23 @@ def targets(ev: dict, train_seconds: float, size: int) -> list[tuple[str, bool]]
     ]
 
 
+def _reproduce(m: dict, quick: str) -> list[str]:
+    seed = m["seed"]
+    cpu = (f"- The bundle (needs the data loop's captioner, `python3 -m training.data --seed {seed}`, first): "
+           f"`cd gpu-runtime && /usr/bin/python3 -m training.image --seed {seed}{quick}`")
+    if m["config"] != "gpu":
+        return [cpu]
+    return [
+        f"- This bundle: the CPU run below, then its denoiser trained again on a GPU machine and everything else "
+        f"resumed from the CPU run: `python3 -m training.image.gpu_denoiser train --work W --out D --seed {seed}` there "
+        "(W holding the CPU run's `checkpoints/vae.pt` and `manifest.jsonl`), then "
+        f"`/usr/bin/python3 -m training.image.gpu_denoiser install --weights D --base-work training/runs/image-seed{seed} "
+        f"--work training/runs/image-gpu-seed{seed}` and `/usr/bin/python3 -m training.image --config gpu --seed {seed}` here. "
+        "GPU kernels are not bit-reproducible, so a rerun lands near, not exactly on, these numbers.",
+        cpu.replace("- The bundle", "- The CPU path"),
+    ]
+
+
 def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
     if skip_eval and "image-model" in read_sections(out / "MODEL_CARD.md"):
         return  # keep the measured card; an export without evaluation has nothing new to say
@@ -80,8 +97,7 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         "",
         "### Reproduce",
         "",
-        f"- The bundle (needs the data loop's captioner, `python3 -m training.data --seed {seed}`, first): "
-        f"`cd gpu-runtime && /usr/bin/python3 -m training.image --seed {seed}{quick}`",
+        *_reproduce(m, quick),
         "- Smoke run of every stage at toy sizes: `cd gpu-runtime && /usr/bin/python3 -m training.image --quick`",
         f"- The caption ablation (after the bundle run): `cd gpu-runtime && /usr/bin/python3 -m training.image.ablation --seed {seed}`",
         f"- The evaluation alone: `/usr/bin/python3 -m training.image.suite --seed {seed} --per-category "
@@ -125,8 +141,12 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         "Wall clock per stage as it ran (stages resumed from checkpoints count with the time they took). The "
         "stages shared the two cores with each other and with development jobs, so each is slower than alone.",
         "",
-        *[f"- {name}: {s / 60:.1f} min" for name, s in secs.items()],
-        f"- Total: {m['train_seconds'] / 60:.1f} min.",
+        *[f"- {name}: {s / 60:.1f} min" + (f" (on one {den['device']}, batch {den['batch_size']})"
+                                           if name == "denoiser" and den.get("device", "cpu") != "cpu" else "")
+          for name, s in secs.items()],
+        f"- Total: {m['train_seconds'] / 60:.1f} min."
+        + (f" The CPU path (`full` config, every stage on the 2 cores) took {m['cpu_train_seconds'] / 60:.1f} min."
+           if m.get("cpu_train_seconds") else ""),
         "",
         "### Prompt following, through the exported ONNX models",
         "",
@@ -146,7 +166,8 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
             lines.append(f"| {name} | {d['psnrDb']:.2f} dB | {d['nfe']} | {d['msPerImage']:.1f} |")
         lines.append("")
     lines += ["### Targets", ""]
-    lines += [f"- Target {'met' if ok else 'NOT met'}: {name}." for name, ok in targets(ev, m["train_seconds"], size)]
+    cpu_seconds = m.get("cpu_train_seconds") or m["train_seconds"]
+    lines += [f"- Target {'met' if ok else 'NOT met'}: {name}." for name, ok in targets(ev, cpu_seconds, size)]
     lines += [
         "",
         "### Limits",

@@ -57,7 +57,8 @@ class LatentSet:
 
 
 @torch.no_grad()
-def encode_latents(vae: Vae, rows: list[dict], path: Path, batch_size: int = 64, log=print) -> LatentSet:
+def encode_latents(vae: Vae, rows: list[dict], path: Path, batch_size: int = 64, log=print,
+                   device: str = "cpu") -> LatentSet:
     if path.exists():
         log(f"  latents: reusing {path}")
         return LatentSet.load(path)
@@ -70,7 +71,7 @@ def encode_latents(vae: Vae, rows: list[dict], path: Path, batch_size: int = 64,
         for start in range(0, len(indices), batch_size):
             chunk = [rows[i] for i in indices[start : start + batch_size]]
             images = [make_sample(r["seed"], r["stream"], r["index"]).image for r in chunk]
-            chunks.append(vae.encode(to_tensor(images)))
+            chunks.append(vae.encode(to_tensor(images).to(device)).cpu())
             done += len(chunk)
             if done % (batch_size * 20) < batch_size:
                 log(f"  latents: {done}/{len(rows)}")

@@ -38,56 +38,74 @@ class DenoiserConfig:
     channels: tuple[int, int, int] = CHANNELS  # U-Net widths at latent, 1/2 and 1/4 resolution
 
 
-def _lr_factor(step: int, cfg: DenoiserConfig) -> float:
+def _lr_factor(step: int, cfg: DenoiserConfig, steps: int) -> float:
     warm = min((step + 1) / max(cfg.warmup, 1), 1.0)
-    return warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(step / cfg.steps, 1.0))))
+    return warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(step / steps, 1.0))))
 
 
 def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, empty_ids: list[int],
                    norm: "LatentNorm", cfg: DenoiserConfig, seed: int, checkpoint: Path,
-                   log=print, label: str = "denoiser") -> tuple[TextToLatent, float]:
-    """Returns the EMA model and the seconds spent training (summed over resumed runs)."""
+                   log=print, label: str = "denoiser", device: str = "cpu",
+                   time_budget_s: float | None = None) -> tuple[TextToLatent, float]:
+    """Returns the EMA model (on the CPU) and the seconds spent training (summed over resumed
+    runs). With `time_budget_s`, the speed of the first 50 steps decides how many of
+    `cfg.steps` fit in the budget, and the schedule is planned for that many (the checkpoint
+    records it as "steps")."""
     torch.manual_seed(seed)
+    dev = torch.device(device)
     model = TextToLatent(vocab_size, cfg.channels)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
-    start, seconds = 0, 0.0
+    start, seconds, planned = 0, 0.0, cfg.steps
     if checkpoint.exists():
-        state = torch.load(checkpoint)
+        state = torch.load(checkpoint, map_location="cpu")
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
         start, seconds = state["step"], state["seconds"]
-        log(f"  {label}: resumed at step {start}/{cfg.steps} from {checkpoint}")
-    if start >= cfg.steps:
+        planned = state.get("steps", cfg.steps)
+        log(f"  {label}: resumed at step {start}/{planned} from {checkpoint}")
+    if start >= planned:
         return ema.eval(), seconds
 
+    model.to(dev)
+    ema.to(dev)
+    for value in opt.state.values():  # a resumed optimiser's moments follow the model
+        for k, v in value.items():
+            if torch.is_tensor(v) and v.dim() > 0:
+                value[k] = v.to(dev)
     buckets = sorted(data.latents)
     sizes = np.array([len(data.rows[b]) for b in buckets], dtype=np.float64)
-    ac = alphas_cumprod()
+    # Standardised once, on the training device: a step only gathers its batch.
+    latents = {b: norm.normalise(data.latents[b].float()).to(dev) for b in buckets}
+    ac = alphas_cumprod().to(dev)
     empty = torch.tensor(empty_ids, dtype=torch.long)
     model.train()
     began, last_log, losses = time.time(), time.time(), []
 
     def save(step: int) -> None:
         save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                    "step": step, "seconds": seconds + time.time() - began}, checkpoint)
+                    "step": step, "steps": planned, "seconds": seconds + time.time() - began}, checkpoint)
 
-    for step in range(start, cfg.steps):
+    step = start
+    while step < planned:
         rng = np.random.default_rng([seed, step])
         gen = torch.Generator().manual_seed(seed * 1_000_003 + step)
         bucket = buckets[int(rng.choice(len(buckets), p=sizes / sizes.sum()))]
         pick = rng.choice(len(data.rows[bucket]), size=cfg.batch_size, replace=False)
-        x0 = norm.normalise(data.latents[bucket][pick].float())
+        x0 = latents[bucket][torch.from_numpy(pick).to(dev)]
         ids = caption_ids[data.rows[bucket][pick]].clone()
         ids[torch.from_numpy(rng.random(cfg.batch_size) < cfg.caption_dropout)] = empty
-        t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (cfg.batch_size,), generator=gen)
-        noise = torch.randn(x0.shape, generator=gen)
-        pred = model(add_noise(x0, noise, t, ac), t.float(), ids)
-        per_sample = F.mse_loss(pred, velocity(x0, noise, t, ac), reduction="none").flatten(1).mean(1)
+        ids = ids.to(dev)
+        t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (cfg.batch_size,), generator=gen).to(dev)
+        noise = torch.randn(x0.shape, generator=gen).to(dev)
+        # bf16 autocast on GPUs only; the CPU path stays in float32.
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
+            pred = model(add_noise(x0, noise, t, ac), t.float(), ids)
+        per_sample = F.mse_loss(pred.float(), velocity(x0, noise, t, ac), reduction="none").flatten(1).mean(1)
         loss = (min_snr_weight(t, ac) * per_sample).mean()
         for group in opt.param_groups:
-            group["lr"] = cfg.lr * _lr_factor(step, cfg)
+            group["lr"] = cfg.lr * _lr_factor(step, cfg, planned)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -97,12 +115,16 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
         losses.append(loss.item())
-        done = step + 1
-        if done % cfg.checkpoint_every == 0 or done == cfg.steps:
-            save(done)
-        if time.time() - last_log > 30 or done == cfg.steps:
-            rate = (done - start) / (time.time() - began)
-            log(f"  {label} step {done}/{cfg.steps} loss {np.mean(losses[-50:]):.4f} "
-                f"({rate:.2f} steps/s, eta {(cfg.steps - done) / rate / 60:.1f} min)")
+        step += 1
+        if time_budget_s is not None and step == start + 50:
+            fits = start + int(time_budget_s * 50 / (time.time() - began))
+            planned = max(step, min(cfg.steps, fits))
+            log(f"  {label}: {planned} steps fit the {time_budget_s:.0f} s budget")
+        if step % cfg.checkpoint_every == 0 or step == planned:
+            save(step)
+        if time.time() - last_log > 30 or step == planned:
+            rate = (step - start) / (time.time() - began)
+            log(f"  {label} step {step}/{planned} loss {np.mean(losses[-50:]):.4f} "
+                f"({rate:.2f} steps/s, eta {(planned - step) / rate / 60:.1f} min)")
             last_log = time.time()
-    return ema.eval(), seconds + time.time() - began
+    return ema.to("cpu").eval(), seconds + time.time() - began

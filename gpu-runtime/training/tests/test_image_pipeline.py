@@ -3,9 +3,12 @@ complete and the ONNX evaluation (onnxruntime-node, via the runtime's own loader
 
 import json
 
+import torch
+
 from training.image.__main__ import main
 from training.image.ablation import main as ablation_main
 from training.image.config import ABLATION_BLENDS
+from training.image.gpu_denoiser import main as gpu_denoiser_main
 
 
 def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
@@ -31,6 +34,17 @@ def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
 
     card = (out / "MODEL_CARD.md").read_text()
     assert "<!-- section:image-model -->" in card and "### Targets" in card
+
+    # The denoiser's GPU path, here on the CPU at toy sizes: train from the run's VAE and
+    # manifest, then install into a work dir that a `--config gpu` run would resume from.
+    weights, gpu_work = tmp_path / "gpu-weights", tmp_path / "gpu-work"
+    gpu_denoiser_main(["train", "--work", str(out / "work"), "--out", str(weights), "--steps", "3", "--batch", "4",
+                       "--device", "cpu"])
+    assert sorted(p.name for p in weights.iterdir()) == ["denoiser.json", "text.npz", "unet.npz"]
+    gpu_denoiser_main(["install", "--weights", str(weights), "--base-work", str(out / "work"), "--work", str(gpu_work)])
+    installed = torch.load(gpu_work / "checkpoints" / "denoiser.pt")
+    assert installed["step"] == installed["steps"] == 3
+    assert (gpu_work / "checkpoints" / "vae.pt").exists() and (gpu_work / "latents.pt").exists()
 
     # The caption ablation reuses the run's work dir and bundle: six toy models, scored the same way.
     ablation = ablation_main(["--quick", "--work", str(out / "work"), "--bundle", str(out), "--limit", "2",
