@@ -160,7 +160,7 @@ async function main() {
           await greedy(
             decoder,
             enc.image_tokens,
-            enc.object_count.data,
+            enc.object_count?.data,
             chunk.length,
             c.captioner_text_decoder.decoding,
             mode,
