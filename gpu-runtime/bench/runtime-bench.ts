@@ -248,26 +248,39 @@ const generate = (rt: ReturnType<typeof createRuntime>, input: Partial<GenerateI
     { onEvent: () => {} },
   );
 
+interface LatencyRow {
+  bucket: string;
+  size: string;
+  decoder: string;
+  imageMs: number;
+  stepMs: number;
+  decodeMs: number;
+}
+
 /**
- * limner-mini, the model Limner serves by default: per bucket and decoder, the whole request
- * through the generation service, and its denoising and decoding stages (the runtime's own
- * stage timings). Unbatched, one request at a time.
+ * Per bucket and decoder, unbatched, one request at a time: the whole request through the
+ * generation service, and its denoising and decoding stages (the runtime's own stage timings).
  */
-async function limnerLatency() {
+async function bucketLatency(
+  modelsDir: string,
+  model: string,
+  decoders: readonly ("vae" | "consistency")[],
+  repeats: number,
+) {
   return withRuntime(
-    join(ROOT, "models"),
+    modelsDir,
     { LIMNER_MAX_BATCH: "1", LIMNER_MAX_QUEUE_DELAY_MS: "0" },
     async (rt) => {
-      const rows: string[] = [];
+      const rows: LatencyRow[] = [];
       for (const bucket of ["square", "landscape", "portrait"]) {
-        for (const decoder of ["vae", "consistency"] as const) {
-          const input = { model: "limner-mini", bucket, decoder };
+        for (const decoder of decoders) {
+          const input = { model, bucket, decoder };
           await generate(rt, { ...input, seed: 0 });
           const totals: number[] = [];
           const steps: number[] = [];
           const decodes: number[] = [];
           let size = "";
-          for (let i = 0; i < LIMNER_REPEATS; i++) {
+          for (let i = 0; i < repeats; i++) {
             const start = performance.now();
             const result = await generate(rt, { ...input, seed: i });
             totals.push(performance.now() - start);
@@ -275,34 +288,15 @@ async function limnerLatency() {
             decodes.push(result.timingsMs.decode ?? 0);
             size = `${result.nativeWidth}×${result.nativeHeight}`;
           }
-          rows.push(
-            `| ${bucket} | ${size} | ${decoder} | ${ms(median(totals))} | ${ms(median(steps))} | ${ms(median(decodes))} |`,
-          );
+          rows.push({
+            bucket,
+            size,
+            decoder,
+            imageMs: median(totals),
+            stepMs: median(steps),
+            decodeMs: median(decodes),
+          });
         }
-      }
-      return rows;
-    },
-  );
-}
-
-async function perBucketLatency(modelsDir: string) {
-  return withRuntime(
-    modelsDir,
-    { LIMNER_MAX_BATCH: "1", LIMNER_MAX_QUEUE_DELAY_MS: "0" },
-    async (rt) => {
-      const rows: { bucket: string; size: string; imageMs: number }[] = [];
-      for (const bucket of ["square", "landscape", "portrait"]) {
-        for (let i = 0; i < 2; i++) await generate(rt, { bucket, seed: i });
-        const times: number[] = [];
-        for (let i = 0; i < REPEATS / 2; i++) {
-          const start = performance.now();
-          const result = await generate(rt, { bucket, seed: i });
-          times.push(performance.now() - start);
-          if (i === 0)
-            rows.push({ bucket, size: `${result.nativeWidth}×${result.nativeHeight}`, imageMs: 0 });
-        }
-        const row = rows.at(-1);
-        if (row) row.imageMs = median(times);
       }
       return rows;
     },
@@ -359,9 +353,14 @@ async function main() {
   ]);
   const limnerOrt = await ortModelExecution(LIMNER_MINI, limnerOnnx, LIMNER_REPEATS);
   log("bench: per-bucket latency…");
-  const buckets = await perBucketLatency(modelsDir);
+  const buckets = await bucketLatency(modelsDir, "tiny-sd", ["vae"], REPEATS / 2);
   log("bench: limner-mini per bucket and decoder…");
-  const limner = await limnerLatency();
+  const limner = await bucketLatency(
+    join(ROOT, "models"),
+    "limner-mini",
+    ["vae", "consistency"],
+    LIMNER_REPEATS,
+  );
   const rows: string[] = [];
   for (const concurrency of [1, 4, 8]) {
     log(`bench: throughput at concurrency ${concurrency}…`);
@@ -433,7 +432,7 @@ network).
 
 | bucket | native size | decoder | per image (ms) | per denoiser step (ms) | decode (ms) |
 | --- | --- | --- | --- | --- | --- |
-${limner.join("\n")}
+${limner.map((r) => `| ${r.bucket} | ${r.size} | ${r.decoder} | ${ms(r.imageMs)} | ${ms(r.stepMs)} | ${ms(r.decodeMs)} |`).join("\n")}
 
 Decoder quality needs ground-truth latents and the consistency decoder's undistilled teacher,
 a training artefact outside the served bundle, so the model's own evaluation measures it

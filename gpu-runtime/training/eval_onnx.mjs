@@ -3,11 +3,14 @@
 // image-text retrieval with the contrastive towers. Python scores the output
 // (training.captioner.score_onnx), so the model card's numbers come from the ONNX files.
 //
-//   node training/eval_onnx.mjs --bundle models/limner-mini --data DIR --out results.json \
+// Run with tsx (it imports the runtime's decoding code):
+//   npx tsx training/eval_onnx.mjs --bundle models/limner-mini --data DIR --out results.json \
 //     [--modes short,descriptive] [--count-grounding off]   (off: the ablation in the model card)
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
+import { argmax, logSoftmax } from "../src/pipelines/caption-decoding.ts";
+import { groundCount } from "../src/pipelines/count-grounding.ts";
 
 function args() {
   const out = {};
@@ -46,31 +49,6 @@ function packIds(rows, len) {
   return ids;
 }
 
-/**
- * The manifest's count grounding (model.json, descriptive mode): until a number word is
- * generated, all number words' probability mass goes to the one for the encoder's count.
- * Applied to raw logits: softmax is monotonic, so comparing logsumexp against the other
- * logits picks what greedy decoding over the grounded log-probabilities would.
- */
-function groundCount(logits, base, vocabSize, grounding, count, generated) {
-  const ids = grounding.number_ids;
-  if (generated.some((t) => ids.includes(t))) return -1;
-  let max = -Infinity;
-  for (const id of ids) max = Math.max(max, logits[base + id]);
-  let sum = 0;
-  for (const id of ids) sum += Math.exp(logits[base + id] - max);
-  const mass = max + Math.log(sum);
-  let next = ids[Math.min(Math.max(count, 1), ids.length) - 1];
-  let best = mass;
-  for (let v = 0; v < vocabSize; v++) {
-    if (!ids.includes(v) && logits[base + v] > best) {
-      best = logits[base + v];
-      next = v;
-    }
-  }
-  return next;
-}
-
 async function greedy(decoder, imageTokens, counts, batch, decoding, mode, useGrounding) {
   const { bos_id: bos, eos_id: eos, pad_id: pad } = decoding;
   const { id: modeId, max_new_tokens: maxNew } = decoding.modes[mode];
@@ -89,26 +67,19 @@ async function greedy(decoder, imageTokens, counts, batch, decoding, mode, useGr
     for (let b = 0; b < batch; b++) {
       let next = pad;
       if (!done[b]) {
-        const base = (b * len + len - 1) * vocabSize;
-        const grounded = grounding
-          ? groundCount(
-              logits.data,
-              base,
-              vocabSize,
-              grounding,
-              Number(counts[b]),
-              rows[b].slice(2),
+        const end = (b * len + len) * vocabSize;
+        const last = logits.data.subarray(end - vocabSize, end);
+        // The runtime's own rule (src/pipelines/count-grounding.ts), so the card measures it.
+        next = grounding
+          ? argmax(
+              groundCount(
+                logSoftmax(last),
+                rows[b].slice(2),
+                grounding.number_ids,
+                Number(counts[b]),
+              ),
             )
-          : -1;
-        if (grounded >= 0) next = grounded;
-        else {
-          let best = -Infinity;
-          for (let v = 0; v < vocabSize; v++)
-            if (logits.data[base + v] > best) {
-              best = logits.data[base + v];
-              next = v;
-            }
-        }
+          : argmax(last);
         if (next === eos) done[b] = true;
       }
       rows[b].push(next);

@@ -39,11 +39,12 @@ from .config import CONFIGS
 
 GPU_RUNTIME = Path(__file__).resolve().parents[2]
 BUNDLE = GPU_RUNTIME / "models" / "limner-mini"
+TSX = GPU_RUNTIME.parent / "node_modules" / ".bin" / "tsx"  # eval_onnx.mjs imports the runtime's TypeScript
 
 
 def onnx_eval(bundle: Path, data: Path, results: Path, *options: str) -> None:
     """Captions a dump with the exported ONNX captioner on onnxruntime-node (eval_onnx.mjs)."""
-    subprocess.run(["node", str(GPU_RUNTIME / "training" / "eval_onnx.mjs"), "--bundle", str(bundle),
+    subprocess.run([str(TSX), str(GPU_RUNTIME / "training" / "eval_onnx.mjs"), "--bundle", str(bundle),
                     "--data", str(data), "--out", str(results), *options], check=True, cwd=GPU_RUNTIME)
 
 
@@ -105,7 +106,6 @@ def main(argv: list[str] | None = None) -> dict:
     metrics["train_seconds"] = timings
     metrics["train_device"] = train_device(work / "checkpoints", cfg)
     train_wall = time.time() - train_started
-    metrics["labelled_size"] = cfg.labelled_size
     metrics["run_config"] = {"batch_size": cfg.batch_size, "labelled_size": cfg.labelled_size,
                              "stages": [s.__dict__ for s in cfg.stages]}
 

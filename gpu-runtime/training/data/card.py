@@ -84,7 +84,7 @@ def write_card(out: Path, m: dict) -> None:
         *_reproduce(m),
         "- Smoke run of every stage at tiny sizes into a temp dir: `cd gpu-runtime && /usr/bin/python3 -m training.data --quick`",
         "- ONNX captioner numbers alone (after a run): `/usr/bin/python3 -m training.captioner.dump --split heldout --count N --out DIR` then "
-        "`node training/eval_onnx.mjs --bundle models/limner-mini --data DIR --out DIR/results.json` (scored by `training.captioner.score_onnx`)",
+        "`npx tsx training/eval_onnx.mjs --bundle models/limner-mini --data DIR --out DIR/results.json` (scored by `training.captioner.score_onnx`)",
         "- Judge accuracy alone: `/usr/bin/python3 -c \"from training.judge.accuracy import judge_accuracy; print(judge_accuracy(0, 1000))\"`",
         "- Blends from a manifest: `/usr/bin/python3 -m training.recaption.blend --manifest M.jsonl --blend 0.95 [--kind short] --out B.jsonl`",
         "- Tests: `cd gpu-runtime && /usr/bin/python3 -m pytest training/tests -q` and `npx vitest run test/captioner-onnx.test.ts`",
@@ -99,7 +99,7 @@ def write_card(out: Path, m: dict) -> None:
         f"- Alt-text mix: {mix}.",
         "- Short caption: the one or two largest objects (\"a red star and a blue circle\"). Descriptive caption: background, count, "
         "every object's size/colour/texture/shape/position in 5 sentence templates and 3 orderings, repeated-shape counts, 0–2 spatial relations.",
-        f"- Human-labelled subset: {m['labelled_size']} images of the labelled stream; held-out metrics use the separate held-out stream.",
+        f"- Human-labelled subset: {m['run_config']['labelled_size']} images of the labelled stream; held-out metrics use the separate held-out stream.",
         "",
         "### Models",
         "",

@@ -105,10 +105,10 @@ def main(argv: list[str] | None = None) -> dict:
         return metrics
 
     log("stage 3/7 denoiser: text encoder + 3-stage U-Net, caption dropout, EMA")
-    model, seconds["denoiser"] = train_denoiser(tok.size, latents, caption_ids, frame(tok, ""), norm,
-                                                cfg.denoiser, args.seed, ckpt / "denoiser.pt", log)
-    metrics["denoiser"] = {**cfg.denoiser.__dict__,
-                           "device": torch.load(ckpt / "denoiser.pt", map_location="cpu").get("device_name", "cpu"),
+    denoiser = train_denoiser(tok.size, latents, caption_ids, frame(tok, ""), norm,
+                              cfg.denoiser, args.seed, ckpt / "denoiser.pt", log)
+    model, seconds["denoiser"] = denoiser.model, denoiser.seconds
+    metrics["denoiser"] = {**cfg.denoiser.__dict__, "device": denoiser.device,
                            "params": {"text_encoder": sum(p.numel() for p in model.text.parameters()),
                                       "unet": sum(p.numel() for p in model.unet.parameters())}}
     if args.stop_after == "denoiser":

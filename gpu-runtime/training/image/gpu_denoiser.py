@@ -70,14 +70,13 @@ def train(args) -> None:
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch)) if v is not None}
     cfg = replace(GPU.denoiser, **overrides)
     checkpoint = args.out / "denoiser.pt"
-    ema, seconds = train_denoiser(tok.size, latents, caption_ids, frame(tok, ""), norm, cfg, args.seed,
-                                  checkpoint, log, device=args.device, time_budget_s=args.time_budget_s)
-    steps = torch.load(checkpoint, map_location="cpu")["steps"]
+    run = train_denoiser(tok.size, latents, caption_ids, frame(tok, ""), norm, cfg, args.seed,
+                         checkpoint, log, device=args.device, time_budget_s=args.time_budget_s)
     checkpoint.unlink()  # optimiser state included: too big to carry back, and not needed
-    state = ema.state_dict()
+    state = run.model.state_dict()
     for part in PARTS:
         np.savez(args.out / f"{part}.npz", **{k: v.numpy() for k, v in state.items() if k.startswith(f"{part}.")})
-    device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else "cpu"
+    steps, seconds, device_name = run.steps, run.seconds, run.device
     (args.out / "denoiser.json").write_text(json.dumps(
         {"steps": steps, "seconds": seconds, "device_name": device_name, "config": {**cfg.__dict__, "steps": steps}}) + "\n")
     log(f"done: {steps} steps in {seconds:.0f} s on {device_name}; weights in {args.out}")

@@ -15,6 +15,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -43,16 +44,23 @@ def _lr_factor(step: int, cfg: DenoiserConfig, steps: int) -> float:
     return warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(step / steps, 1.0))))
 
 
+class DenoiserRun(NamedTuple):
+    model: TextToLatent  # the EMA weights, on the CPU, in eval mode
+    seconds: float  # training time, summed over resumed runs
+    steps: int  # the steps the schedule was planned for (and ran)
+    device: str  # what trained it: "cpu" or the GPU's name
+
+
 def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, empty_ids: list[int],
                    norm: "LatentNorm", cfg: DenoiserConfig, seed: int, checkpoint: Path,
                    log=print, label: str = "denoiser", device: str = "cpu",
-                   time_budget_s: float | None = None) -> tuple[TextToLatent, float]:
-    """Returns the EMA model (on the CPU) and the seconds spent training (summed over resumed
-    runs). With `time_budget_s`, the speed of the first 50 steps decides how many of
-    `cfg.steps` fit in the budget, and the schedule is planned for that many (the checkpoint
-    records it as "steps")."""
+                   time_budget_s: float | None = None) -> DenoiserRun:
+    """Trains (or resumes) the denoiser. With `time_budget_s`, the speed of the first 50 steps
+    decides how many of `cfg.steps` fit in the budget, and the schedule is planned for that
+    many (the checkpoint records it as "steps")."""
     torch.manual_seed(seed)
     dev = torch.device(device)
+    device_name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
     model = TextToLatent(vocab_size, cfg.channels)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
@@ -64,9 +72,10 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
         opt.load_state_dict(state["opt"])
         start, seconds = state["step"], state["seconds"]
         planned = state.get("steps", cfg.steps)
+        device_name = state.get("device_name", device_name)
         log(f"  {label}: resumed at step {start}/{planned} from {checkpoint}")
     if start >= planned:
-        return ema.eval(), seconds
+        return DenoiserRun(ema.eval(), seconds, planned, device_name)
 
     model.to(dev)
     ema.to(dev)
@@ -85,7 +94,8 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
 
     def save(step: int) -> None:
         save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                    "step": step, "steps": planned, "seconds": seconds + time.time() - began}, checkpoint)
+                    "step": step, "steps": planned, "seconds": seconds + time.time() - began,
+                    "device_name": device_name}, checkpoint)
 
     step = start
     while step < planned:
@@ -127,4 +137,4 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
             log(f"  {label} step {step}/{planned} loss {np.mean(losses[-50:]):.4f} "
                 f"({rate:.2f} steps/s, eta {(planned - step) / rate / 60:.1f} min)")
             last_log = time.time()
-    return ema.to("cpu").eval(), seconds + time.time() - began
+    return DenoiserRun(ema.to("cpu").eval(), seconds + time.time() - began, planned, device_name)
