@@ -18,7 +18,9 @@ import {
 import type { RuntimeRouter } from "@limner/gpu-runtime/router";
 import { createTRPCClient, httpLink } from "@trpc/client";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 500);
+// A p99 over N rounds rests on its N/100 slowest pairs: 3000 rounds (about a minute for both
+// setups) keep it from swinging by milliseconds on a handful of scheduler stalls.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3000);
 const WARMUP_ROUNDS = 50;
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -122,6 +124,9 @@ const overhead = (directMs: number[], viaEdgeMs: number[]) =>
   viaEdgeMs.map((v, i) => v - (directMs[i] ?? 0));
 const row = (name: string, values: number[]) =>
   `| ${name} | ${percentile(values, 50).toFixed(2)} | ${percentile(values, 99).toFixed(2)} |`;
+/** How far each latency percentile moves when the call goes through the edge. */
+const percentileGap = (name: string, directMs: number[], viaEdgeMs: number[]) =>
+  `| ${name} | ${[50, 99].map((p) => (percentile(viaEdgeMs, p) - percentile(directMs, p)).toFixed(2)).join(" | ")} |`;
 const tables = measured.map(
   ({ title, directMs, edgeMs, edgeGzipMs, floorMs }) => `**Edge on ${title}**
 
@@ -130,6 +135,7 @@ const tables = measured.map(
 ${row("runtime directly (tRPC)", directMs)}
 ${row("through the edge", edgeMs)}
 ${row("edge overhead", overhead(directMs, edgeMs))}
+${percentileGap("edge percentile minus direct percentile", directMs, edgeMs)}
 ${row("through the edge, answer gzipped", edgeGzipMs)}
 ${row("edge overhead, answer gzipped", overhead(directMs, edgeGzipMs))}
 ${row("edge floor: GET /healthz", floorMs)}`,
@@ -139,6 +145,9 @@ const [production] = measured;
 const productionOverhead = production ? overhead(production.directMs, production.edgeMs) : [];
 const verdict = (p: number, targetMs: number) =>
   percentile(productionOverhead, p) <= targetMs ? "meets" : "misses";
+const gap99 = production
+  ? percentile(production.edgeMs, 99) - percentile(production.directMs, 99)
+  : Number.NaN;
 
 const section = `## Edge overhead
 
@@ -169,7 +178,11 @@ The targets (p50 ≤ 2 ms, p99 ≤ 5 ms) are about the edge itself, so the first
 overhead" row is the one to hold against them; in this run it ${verdict(50, 2)} the p50 target
 and ${verdict(99, 5)} the p99 target. The machine has 2 cores and is shared with other
 jobs: p50s repeat within a few tenths of a millisecond between runs, p99s move by milliseconds,
-and even the runtime called directly has a p99 of several milliseconds.
+and even the runtime called directly has a p99 of several milliseconds. The per-pair p99 counts
+every stall that lands inside an edge call, the runtime's own included (the edge calls it too),
+so it is the strict reading; the row below it, how far the p99 latency itself moves when calls
+go through the edge (${gap99.toFixed(2)} ms in this run), is the lenient one. The target is held
+against the strict one.
 `;
 writeReportSection(join(import.meta.dirname, "../../docs/benchmarks.md"), "edge", section);
 process.stdout.write(section);
