@@ -27,6 +27,15 @@ from ..world.scene import STREAMS
 LATENT_CHANNELS = 4
 DOWNSAMPLE = 8
 KL_WEIGHT = 1e-6
+# The KL term above is too weak to keep the posterior noisy, so training drove it to zero and
+# the decoder only ever saw exact latents: 0.1 standard deviations of noise then broke stripes
+# apart and scattered coloured specks over the background, and the denoiser's samples carry
+# errors of that size (generated images came out speckled, the specks read as extra objects).
+# Decoding latents with noise of up to LATENT_NOISE of each channel's spread makes the decoder
+# tolerate them and the encoder spread what tells shapes and textures apart beyond that noise.
+# It is relative to the batch's own spread, so scaling the latents up cannot escape it.
+LATENT_NOISE = 0.3
+NOISE_PROBES = (0.1, 0.2)  # latent noise levels measure_vae reports PSNR at
 INITIAL_LOGVAR = -6.0  # a near-deterministic autoencoder; the KL only keeps latents well scaled
 
 
@@ -105,9 +114,15 @@ class Vae(nn.Module):
         """Raw latents (posterior means), i.e. what the decoders take."""
         return self.encoder(image)[0]
 
-    def forward(self, image):
+    def forward(self, image, latent_noise: float = 0.0):
+        """Reconstruction from a posterior sample, with extra Gaussian noise of up to `latent_noise`
+        times each latent channel's spread in the batch (a per-sample level drawn uniformly)."""
         mean, logvar = self.encoder(image)
         z = mean + torch.randn_like(mean) * (0.5 * logvar).exp()
+        if latent_noise > 0:
+            spread = mean.detach().std(dim=(0, 2, 3), keepdim=True)
+            level = torch.rand(mean.shape[0], 1, 1, 1) * latent_noise
+            z = z + level * spread * torch.randn_like(mean)
         return self.decoder(z), mean, logvar
 
 
@@ -175,7 +190,7 @@ def train_vae(seed: int, steps: int, batch_size: int, crop: int, lr: float, chec
         for group in opt.param_groups:
             group["lr"] = lr * min((step + 1) / warmup, 0.5 * (1 + math.cos(math.pi * step / steps)))
         target = _crop_batch(rng, seed, step * batch_size, batch_size, crop)
-        recon, mean, logvar = vae(target)
+        recon, mean, logvar = vae(target, LATENT_NOISE)
         kl = 0.5 * (mean**2 + logvar.exp() - 1 - logvar).mean()
         # L1 keeps edges sharp; the MSE term is what PSNR measures.
         loss = F.l1_loss(recon, target) + F.mse_loss(recon, target) + KL_WEIGHT * kl
@@ -198,17 +213,28 @@ def measure_vae(vae: Vae, seed: int, count: int) -> dict:
     for i in range(count):
         sample = make_sample(seed, STREAMS["heldout"], i)
         by_bucket.setdefault(sample.scene.bucket, []).append(sample.image)
-    scores = []
+    scores, noisy = [], {level: [] for level in NOISE_PROBES}
+    gen = torch.Generator().manual_seed(seed)
     for images in by_bucket.values():
         x = to_tensor(images)
-        scores.append((psnr(vae.decoder(vae.encode(x)), x), len(images)))
+        z = vae.encode(x)
+        scores.append((psnr(vae.decoder(z), x), len(images)))
+        spread = z.std(dim=(0, 2, 3), keepdim=True)
+        for level in NOISE_PROBES:
+            z_noisy = z + level * spread * torch.randn(z.shape, generator=gen)
+            noisy[level].append((psnr(vae.decoder(z_noisy), x), len(images)))
 
     def round_trip(image: np.ndarray) -> np.ndarray:
         out = vae.decoder(vae.encode(to_tensor([image])))[0]
         return ((out.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
 
+    def mean_psnr(pairs: list[tuple[float, int]]) -> float:
+        return sum(p * n for p, n in pairs) / sum(n for _, n in pairs)
+
     return {
-        "psnr_db": sum(p * n for p, n in scores) / sum(n for _, n in scores),
+        "psnr_db": mean_psnr(scores),
+        # Robustness to latent errors of the denoiser's kind: noise in units of each channel's spread.
+        "psnr_db_with_latent_noise": {str(level): mean_psnr(pairs) for level, pairs in noisy.items()},
         "judge_on_reconstructions": judge_accuracy(seed, min(count, 200), reconstruct=round_trip),
         "images": count,
     }

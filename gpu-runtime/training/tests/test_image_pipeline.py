@@ -24,6 +24,9 @@ def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
     assert manifest["generation"]["scheduler_config"]["beta_schedule"] == "scaled_linear"
     assert components["vae_decoder"]["scaling_factor"] > 0
 
+    # The VAE reports how it decodes latents with noise of the denoiser's kind added.
+    assert set(metrics["vae"]["psnr_db_with_latent_noise"]) == {"0.1", "0.2"}
+
     summary = metrics["eval"]["suite"]["summary"]
     assert set(summary) == {"short", "short+upsample", "descriptive", "descriptive+upsample"}
     for variant in summary.values():
