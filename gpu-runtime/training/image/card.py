@@ -141,8 +141,8 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         "### Models (ONNX in `image/`, described by `model.json`)",
         "",
         f"- VAE: 8× downsampling, 4 latent channels; reconstruction PSNR {vae['psnr_db']:.2f} dB on {vae['images']} "
-        "held-out images" + _noise_psnr(vae) + ". The judge on VAE round trips of ground-truth renders (what any generator decoding these "
-        "latents can at best score): " + _judge_line(vae.get("judge_on_reconstructions")) + ". The denoiser works on "
+        "held-out images" + _noise_psnr(vae) + ". The judge on VAE round trips of ground-truth renders (what any "
+        "generator decoding these latents can at best score): " + _judge_line(vae.get("judge_on_reconstructions")) + ". The denoiser works on "
         f"per-channel standardised latents (mean {data['latent_norm']['mean']}, std {data['latent_norm']['std']}); "
         "the decoder graphs undo it, so the manifest's scaling factor is 1.",
         f"- Text encoder: {den['params']['text_encoder'] / 1e6:.2f} M parameters (2-layer transformer, 100 tokens). "
