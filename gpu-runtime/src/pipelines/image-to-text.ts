@@ -197,15 +197,11 @@ export class ImageToTextPipeline {
       maxNewTokens: Math.min(mode.maxNewTokens, this.decoding.maxLength - prefix.length),
       ...(signal ? { signal } : {}),
     };
+    const imageScorer = this.scorer(imageTokens, signal);
     const scorer =
       mode.countGrounding && objectCount !== undefined
-        ? withCountGrounding(
-            this.scorer(imageTokens, signal),
-            prefix.length,
-            mode.countGrounding.numberIds,
-            objectCount,
-          )
-        : this.scorer(imageTokens, signal);
+        ? withCountGrounding(imageScorer, prefix.length, mode.countGrounding.numberIds, objectCount)
+        : imageScorer;
     const ids =
       beams === 1
         ? await greedyDecode(scorer, search)

@@ -76,10 +76,10 @@ def train(args) -> None:
     state = run.model.state_dict()
     for part in PARTS:
         np.savez(args.out / f"{part}.npz", **{k: v.numpy() for k, v in state.items() if k.startswith(f"{part}.")})
-    steps, seconds, device_name = run.steps, run.seconds, run.device
     (args.out / "denoiser.json").write_text(json.dumps(
-        {"steps": steps, "seconds": seconds, "device_name": device_name, "config": {**cfg.__dict__, "steps": steps}}) + "\n")
-    log(f"done: {steps} steps in {seconds:.0f} s on {device_name}; weights in {args.out}")
+        {"steps": run.steps, "seconds": run.seconds, "device_name": run.device,
+         "config": {**cfg.__dict__, "steps": run.steps}}) + "\n")
+    log(f"done: {run.steps} steps in {run.seconds:.0f} s on {run.device}; weights in {args.out}")
 
 
 def install(args) -> None:
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     i.add_argument("--base-work", type=Path, required=True, help="the CPU run's work dir")
     i.add_argument("--work", type=Path, required=True, help="the gpu run's work dir")
     args = ap.parse_args(argv)
-    train(args) if args.command == "train" else install(args)
+    {"train": train, "install": install}[args.command](args)
 
 
 if __name__ == "__main__":
