@@ -5,8 +5,8 @@
  * judge reads the prompted colours back from the images.
  *
  * Generation is deterministic for a seed on CPU, so each case is fixed. The bar is what the
- * current bundle reliably does, not the issue's target (MODEL_CARD.md: colour binding ~14 %,
- * shape ~22 % per object on short upsampled prompts): over three seeds the judge must read
+ * current bundle reliably does, not the issue's target (MODEL_CARD.md: colour binding ~18 %,
+ * shape ~26 % per object on short upsampled prompts): over three seeds the judge must read
  * objects, and at least one of them in a prompted colour (1 in 5 for a random pair of the ten
  * colours). Exact (colour, shape) pairs are not asserted yet: the model draws the prompted
  * colours but mostly the wrong shapes. Raise the bar as the model improves.

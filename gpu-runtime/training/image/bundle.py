@@ -12,7 +12,7 @@ from ..captioner.tokenizer import Tokenizer
 from ..world import vocab
 from .noise_schedule import SCHEDULER_CONFIG
 
-VERSION = "0.3.0"
+VERSION = "0.4.0"
 DESCRIPTION = (
     "limner-mini trained on the procedural shapes world: latent diffusion text-to-image (VAE, text "
     "encoder, 3-stage U-Net), a 2-step consistency-distilled decoder, a learned prompt upsampler, "

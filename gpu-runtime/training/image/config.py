@@ -31,7 +31,7 @@ class ImageRunConfig:
 GPU_DENOISER_STEPS = 2480  # what the GPU run's 180 s budget fitted (see GPU below)
 
 FULL = ImageRunConfig(
-    name="full", vae_steps=1500, vae_batch=32, vae_crop=64, recaption_size=12000,
+    name="full", vae_steps=3000, vae_batch=32, vae_crop=64, recaption_size=12000,
     denoiser=DenoiserConfig(steps=5000, batch_size=32, lr=1e-3, warmup=200),
     teacher_steps=600, distill_steps=300, decoder_batch=16,
     upsampler_steps=1500, upsampler_batch=64,

@@ -131,6 +131,11 @@ def to_tensor(images: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
 
+def to_image(x: torch.Tensor) -> np.ndarray:
+    """[3, H, W] in [-1, 1] -> HxWx3 uint8, the inverse of `to_tensor` for one image."""
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+
+
 def psnr(reconstruction: torch.Tensor, target: torch.Tensor) -> float:
     """Mean PSNR in dB over images, on the 8-bit scale after clamping."""
     a = ((reconstruction.clamp(-1, 1) + 1) * 127.5).round()
@@ -224,9 +229,8 @@ def measure_vae(vae: Vae, seed: int, count: int) -> dict:
             z_noisy = z + level * spread * torch.randn(z.shape, generator=gen)
             noisy[level].append((psnr(vae.decoder(z_noisy), x), len(images)))
 
-    def round_trip(image: np.ndarray) -> np.ndarray:
-        out = vae.decoder(vae.encode(to_tensor([image])))[0]
-        return ((out.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+    def round_trip(sample) -> np.ndarray:
+        return to_image(vae.decoder(vae.encode(to_tensor([sample.image])))[0])
 
     def mean_psnr(pairs: list[tuple[float, int]]) -> float:
         return sum(p * n for p, n in pairs) / sum(n for _, n in pairs)

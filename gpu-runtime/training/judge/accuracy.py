@@ -10,14 +10,15 @@ ATTRIBUTES = ("colour", "shape", "texture", "size", "position")
 def judge_accuracy(seed: int, count: int, split: str = "heldout", reconstruct=None) -> dict[str, float]:
     """Per-attribute accuracy over ground-truth objects, plus count and background accuracy.
     Objects are matched by grid cell (one object per cell); a missed object is wrong on all.
-    `reconstruct(image) -> image` (e.g. a VAE round trip) is applied before reading: the
-    judge's accuracy on reconstructions bounds what a generator decoding them can score."""
+    `reconstruct(sample) -> image` (e.g. a VAE round trip of `sample.image`) replaces the render
+    before reading: the judge's accuracy on reconstructions bounds what a generator decoding
+    them can score. It gets the whole sample so that it can also use the scene's captions."""
     hits = {a: 0 for a in ATTRIBUTES}
     total = 0
     counts_ok = background_ok = 0
     for index in range(count):
         sample = make_sample(seed, STREAMS[split], index)
-        read = read_scene(sample.image if reconstruct is None else reconstruct(sample.image))
+        read = read_scene(sample.image if reconstruct is None else reconstruct(sample))
         counts_ok += len(read.objects) == len(sample.scene.objects)
         background_ok += read.background == sample.scene.background
         by_cell = {(o.row, o.col): o for o in read.objects}

@@ -8,6 +8,7 @@ import torch
 from training.image.__main__ import main
 from training.image.ablation import main as ablation_main
 from training.image.config import ABLATION_BLENDS
+from training.image.denoise_probe import main as probe_main
 from training.image.gpu_denoiser import main as gpu_denoiser_main
 
 
@@ -37,6 +38,14 @@ def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
 
     card = (out / "MODEL_CARD.md").read_text()
     assert "<!-- section:image-model -->" in card and "### Targets" in card
+
+    # The denoise probe: at t_start 0 it is exactly the VAE round trip the card's judge cap reads;
+    # from pure noise it runs the whole reverse process on the scenes' descriptive captions.
+    cap = metrics["vae"]["judge_on_reconstructions"]
+    round_trip, from_noise = probe_main(["--work", str(out / "work"), "--count", str(cap["images"]),
+                                         "--starts", "0,999", "--threads", "1"])
+    assert {k: v for k, v in round_trip.items() if k != "t_start"} == cap
+    assert from_noise["t_start"] == 999 and all(0.0 <= from_noise[a] <= 1.0 for a in ("colour", "shape", "texture"))
 
     # The denoiser's GPU path, here on the CPU at toy sizes: train from the run's VAE and
     # manifest, then install into a work dir that a `--config gpu` run would resume from.
