@@ -24,7 +24,7 @@ import torch
 from ..captioner.tokenizer import SPECIALS, Tokenizer, build_vocab
 from .bundle import merge_manifest
 from .card import write_image_card
-from .config import CONFIGS, TRAINING_BLEND
+from .config import CONFIGS, RUNS, TRAINING_BLEND
 from .consistency import distill, export_consistency, export_teacher, measure_decoders, train_teacher
 from .dataset import LatentNorm, blend_ids, encode_latents, frame, recaption
 from .evaluate import evaluate_bundle
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> dict:
     cfg = CONFIGS["quick" if args.quick else args.config]
     out = args.out or (Path(tempfile.mkdtemp(prefix="limner-image-quick-")) if args.quick else BUNDLE)
     run_name = f"image-gpu-seed{args.seed}" if cfg.name == "gpu" else f"image-seed{args.seed}"
-    work = args.work or ((out / "work") if args.quick else GPU_RUNTIME / "training" / "runs" / run_name)
+    work = args.work or ((out / "work") if args.quick else RUNS / run_name)
     ckpt = work / "checkpoints"
     ckpt.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)

@@ -20,7 +20,7 @@ import torch
 
 from ..captioner.tokenizer import SPECIALS, Tokenizer, build_vocab
 from ..model_card import write_section
-from .config import ABLATION_BLENDS, ABLATION_DENOISER, ABLATION_QUICK
+from .config import ABLATION_BLENDS, ABLATION_DENOISER, ABLATION_QUICK, main_run_work
 from .dataset import LatentNorm, LatentSet, blend_ids, frame
 from .evaluate import run_harness
 from .export import export_text_to_latent
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--train-only", action="store_true",
                     help="train (or resume) the six denoisers and stop; needs only the main run's data stage")
     args = ap.parse_args(argv)
-    work = args.work or GPU_RUNTIME / "training" / "runs" / f"image-seed{args.seed}"
+    work = args.work or main_run_work(args.seed)
     cfg = ABLATION_QUICK if args.quick else ABLATION_DENOISER
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)

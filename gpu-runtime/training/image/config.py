@@ -1,12 +1,17 @@
 """Run sizes of the image-model pipeline: the full bundle, the --quick smoke run, the ablation."""
 
-from dataclasses import dataclass
-
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .train_denoiser import DenoiserConfig
 
 TRAINING_BLEND = ("descriptive", 0.95)  # the report's 95 % descriptive synthetic / 5 % alt-text
+RUNS = Path(__file__).resolve().parents[1] / "runs"  # training/runs: work dirs of full-size runs
+
+
+def main_run_work(seed: int) -> Path:
+    """The `full` run's default work dir, which the ablation and the denoise probe build on."""
+    return RUNS / f"image-seed{seed}"
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ import torch
 
 from ..captioner.tokenizer import Tokenizer, build_vocab
 from ..judge.accuracy import judge_accuracy
+from .config import main_run_work
 from .dataset import LatentNorm, LatentSet, frame
 from .denoiser import TextToLatent
 from .noise_schedule import add_noise, alphas_cumprod
 from .vae import Vae, to_image, to_tensor
 
-GPU_RUNTIME = Path(__file__).resolve().parents[2]
 DEFAULT_STARTS = (0, 300, 600, 999)
 SAMPLING_STEPS = 20
 GUIDANCE = 5.0
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
-    work = args.work or GPU_RUNTIME / "training" / "runs" / f"image-seed{args.seed}"
+    work = args.work or main_run_work(args.seed)
     return probe(work, args.seed, args.count, tuple(int(s) for s in args.starts.split(",")))
 
 

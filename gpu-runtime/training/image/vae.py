@@ -131,15 +131,19 @@ def to_tensor(images: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
 
+def _eight_bit(x: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] -> the 0..255 levels an image file stores (as floats)."""
+    return ((x.clamp(-1, 1) + 1) * 127.5).round()
+
+
 def to_image(x: torch.Tensor) -> np.ndarray:
     """[3, H, W] in [-1, 1] -> HxWx3 uint8, the inverse of `to_tensor` for one image."""
-    return ((x.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+    return _eight_bit(x).byte().permute(1, 2, 0).numpy()
 
 
 def psnr(reconstruction: torch.Tensor, target: torch.Tensor) -> float:
     """Mean PSNR in dB over images, on the 8-bit scale after clamping."""
-    a = ((reconstruction.clamp(-1, 1) + 1) * 127.5).round()
-    b = ((target + 1) * 127.5).round()
+    a, b = _eight_bit(reconstruction), _eight_bit(target)
     mse = ((a - b) ** 2).flatten(1).mean(1).clamp_min(1e-10)
     return float((10 * torch.log10(255.0**2 / mse)).mean())
 
