@@ -11,222 +11,44 @@
  *
  * Options (env): BENCH_STEPS (20), BENCH_THREADS (1), BENCH_REQUESTS (48).
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import type { GenerateInputIn } from "@limner/contracts";
 import { GenerateInput } from "@limner/contracts";
 import { writeReportSection } from "@limner/dev-stack";
-import { InferencePool } from "../src/backend/inference-pool";
-import { OnnxSession } from "../src/backend/onnx-backend";
-import { float32, int32, int64, type TensorData } from "../src/backend/tensor-data";
-import { loadRuntimeEnv } from "../src/env";
+import { ENGINE } from "../src/backend/onnx-backend";
+import { loadRuntimeConfig } from "../src/env";
 import { createRuntime } from "../src/runtime-services";
+import {
+  LIMNER_REPEATS,
+  log,
+  median,
+  ms,
+  REPEATS,
+  REQUESTS,
+  ROOT,
+  STEPS,
+  THREADS,
+} from "./bench-settings";
+import {
+  engineRows,
+  LIMNER_MINI,
+  makeFixture,
+  ortModelExecution,
+  TINY_SD,
+  torchEager,
+} from "./engine-comparison";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const STEPS = Number(process.env.BENCH_STEPS ?? 20);
-const THREADS = Number(process.env.BENCH_THREADS ?? 1);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 48);
-const REPEATS = 20;
-const LIMNER_REPEATS = 6;
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-const ms = (value: number) => value.toFixed(2);
-
-function log(line: string) {
-  process.stderr.write(`${line}\n`);
-}
-
-/** Same weights on both sides: regenerate the fixture (deterministic) with its torch weights. */
-function makeFixture(): { onnxDir: string; torchDir: string } {
-  const dir = mkdtempSync(join(tmpdir(), "limner-bench-"));
-  const onnxDir = join(dir, "tiny-sd");
-  const torchDir = join(dir, "torch");
-  execFileSync(
-    "/usr/bin/python3",
-    ["fixtures-src/make_tiny_sd.py", "--out", onnxDir, "--save-torch", torchDir],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "ignore"],
-    },
-  );
-  return { onnxDir, torchDir };
-}
-
-type Feeds = Record<string, TensorData>;
-
-/**
- * One model's per-image sequence for the engine comparison: text encoder on [negative, prompt],
- * STEPS denoiser calls at batch 2 (classifier-free guidance), one VAE decode. File names are
- * relative to the ONNX directory; feeds are built fresh per call (the pool detaches buffers).
- */
-interface EagerSpec {
-  readonly files: { readonly text: string; readonly unet: string; readonly vae: string };
-  readonly textFeeds: () => Feeds;
-  readonly textOutput: string;
-  readonly latent: readonly [channels: number, height: number, width: number];
-  readonly unetFeeds: (sample: Float32Array, t: number, states: Float32Array) => Feeds;
-  readonly unetOutput: string;
-  readonly vaeFeeds: (x: Float32Array) => Feeds;
-  readonly guidance: number;
-}
-
-const TINY_SD: EagerSpec = {
-  files: {
-    text: "text_encoder/model.onnx",
-    unet: "unet/model.onnx",
-    vae: "vae_decoder/model.onnx",
-  },
-  textFeeds: () => ({ input_ids: int32([2, 77], new Array(2 * 77).fill(1)) }),
-  textOutput: "last_hidden_state",
-  latent: [4, 8, 8],
-  unetFeeds: (sample, t, states) => ({
-    sample: float32([2, 4, 8, 8], sample),
-    timestep: float32([1], [t]),
-    encoder_hidden_states: float32([2, 77, 32], states),
-  }),
-  unetOutput: "out_sample",
-  vaeFeeds: (x) => ({ latent_sample: float32([1, 4, 8, 8], x) }),
-  guidance: 7.5,
-};
-
-/** limner-mini's graphs as bench/torch_eager_limner.py exports them (landscape bucket). */
-const LIMNER_MINI: EagerSpec = {
-  files: {
-    text: "image/text_encoder.onnx",
-    unet: "image/denoiser.onnx",
-    vae: "image/vae_decoder.onnx",
-  },
-  textFeeds: () => ({ input_ids: int64([2, 100], new Array(2 * 100).fill(4)) }),
-  textOutput: "last_hidden_state",
-  latent: [4, 16, 28],
-  unetFeeds: (sample, t, states) => ({
-    sample: float32([2, 4, 16, 28], sample),
-    timestep: float32([2], [t, t]),
-    encoder_hidden_states: float32([2, 100, 128], states),
-  }),
-  unetOutput: "prediction",
-  vaeFeeds: (x) => ({ latent_sample: float32([1, 4, 16, 28], x) }),
-  guidance: 5,
-};
-
-/** Runs one of a spec's graphs (`text`, `unet`, `vae`). */
-type SessionRunner = (graph: keyof EagerSpec["files"], feeds: Feeds) => Promise<Feeds>;
-
-/** The spec's per-image sequence, timed over `repeats` after warm-up. */
-async function timeImages(spec: EagerSpec, run: SessionRunner, repeats: number) {
-  const [channels, height, width] = spec.latent;
-  const plane = channels * height * width;
-  const latents = new Float32Array(plane).map((_, i) => Math.sin(i));
-  const oneImage = async () => {
-    const start = performance.now();
-    const states = (await run("text", spec.textFeeds()))[spec.textOutput];
-    if (states?.type !== "float32") throw new Error("no text states");
-    let x = latents.slice();
-    const stepTimes: number[] = [];
-    for (let t = 0; t < STEPS; t++) {
-      const s0 = performance.now();
-      const sample = new Float32Array(2 * plane);
-      sample.set(x);
-      sample.set(x, plane);
-      const eps = (await run("unet", spec.unetFeeds(sample, 999 - t * 50, states.data)))[
-        spec.unetOutput
-      ];
-      if (eps?.type !== "float32") throw new Error("no denoiser output");
-      const next = new Float32Array(plane);
-      for (let i = 0; i < plane; i++) {
-        const u = eps.data[i] ?? 0;
-        const c = eps.data[plane + i] ?? 0;
-        next[i] = (x[i] ?? 0) - 0.05 * (u + spec.guidance * (c - u));
-      }
-      x = next;
-      stepTimes.push(performance.now() - s0);
-    }
-    await run("vae", spec.vaeFeeds(x));
-    return { image: performance.now() - start, step: median(stepTimes) };
-  };
-  for (let i = 0; i < 2; i++) await oneImage();
-  const runs = [];
-  for (let i = 0; i < repeats; i++) runs.push(await oneImage());
-  return { imageMs: median(runs.map((r) => r.image)), stepMs: median(runs.map((r) => r.step)) };
-}
-
-/**
- * onnxruntime-node two ways: sessions called on this thread (the same conditions as PyTorch
- * eager, which also runs on its caller's thread), and through the runtime's InferencePool,
- * whose worker-thread hop (a message each way per call) is the price of a responsive server.
- */
-async function ortModelExecution(spec: EagerSpec, onnxDir: string, repeats: number) {
-  const graphs = Object.entries(spec.files) as [keyof EagerSpec["files"], string][];
-  const options = { intraOpThreads: THREADS, executionProviders: ["cpu"] };
-  const sessions = new Map<string, OnnxSession>();
-  for (const [graph, file] of graphs) {
-    sessions.set(graph, await OnnxSession.create(join(onnxDir, file), options));
-  }
-  const inThread = await timeImages(
-    spec,
-    (graph, feeds) => {
-      const session = sessions.get(graph);
-      if (!session) throw new Error(`no session ${graph}`);
-      return session.run(feeds);
-    },
-    repeats,
-  );
-  for (const session of sessions.values()) await session.release();
-
-  const pool = await InferencePool.start({ ...options, log: () => {} });
-  await Promise.all(graphs.map(([graph, file]) => pool.loadSession(graph, join(onnxDir, file))));
-  const inWorker = await timeImages(spec, (graph, feeds) => pool.run(graph, feeds), repeats);
-  await pool.close();
-  return { inThread, inWorker };
-}
-
-interface EagerResult {
-  image_ms_p50: number;
-  step_ms_p50: number;
-  torch: string;
-}
-
-type Timed = { imageMs: number; stepMs: number };
-
-/** The model's three table rows: ORT on the calling thread, through the pool, PyTorch. */
-function engineRows(model: string, ort: { inThread: Timed; inWorker: Timed }, torch: Timed) {
-  const row = (backend: string, t: Timed) =>
-    `| ${model} | ${backend} | ${ms(t.imageMs)} | ${ms(t.stepMs)} | ${(t.imageMs / torch.imageMs).toFixed(2)} |`;
-  return [
-    row("onnxruntime-node, calling thread", ort.inThread),
-    row("onnxruntime-node, worker-thread pool", ort.inWorker),
-    row("PyTorch eager, calling thread", torch),
-  ];
-}
-
-/** Runs a PyTorch eager script from bench/ and reads its last line of JSON. */
-function torchEager(script: string, args: string[]) {
-  const out = execFileSync(
-    "/usr/bin/python3",
-    [`bench/${script}`, "--threads", String(THREADS), "--steps", String(STEPS), ...args],
-    { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-  );
-  const result = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as EagerResult;
-  return { imageMs: result.image_ms_p50, stepMs: result.step_ms_p50, version: result.torch };
-}
-
+/** A runtime serving exactly `bundleDir`, in-process (no HTTP server, so no token). */
 async function withRuntime<T>(
-  modelsDir: string,
+  bundleDir: string,
   env: Record<string, string>,
   work: (rt: ReturnType<typeof createRuntime>) => Promise<T>,
 ) {
-  const config = loadRuntimeEnv({
-    LIMNER_SERVICE_TOKEN: "bench-token-0123456789",
-    LIMNER_MODELS_DIR: modelsDir,
-    LIMNER_INTRA_OP_THREADS: String(THREADS),
-    ...env,
-  });
-  const runtime = createRuntime(config, "bench", () => {});
+  const config = loadRuntimeConfig({ LIMNER_INTRA_OP_THREADS: String(THREADS), ...env });
+  const runtime = createRuntime(config, "bench", () => {}, { bundleDirs: [bundleDir] });
   await runtime.start();
   try {
     return await work(runtime);
@@ -262,13 +84,13 @@ interface LatencyRow {
  * generation service, and its denoising and decoding stages (the runtime's own stage timings).
  */
 async function bucketLatency(
-  modelsDir: string,
+  bundleDir: string,
   model: string,
   decoders: readonly ("vae" | "consistency")[],
   repeats: number,
 ) {
   return withRuntime(
-    modelsDir,
+    bundleDir,
     { LIMNER_MAX_BATCH: "1", LIMNER_MAX_QUEUE_DELAY_MS: "0" },
     async (rt) => {
       const rows: LatencyRow[] = [];
@@ -303,11 +125,11 @@ async function bucketLatency(
   );
 }
 
-async function throughput(modelsDir: string, concurrency: number, batching: boolean) {
+async function throughput(bundleDir: string, concurrency: number, batching: boolean) {
   const env = batching
     ? { LIMNER_MAX_BATCH: "8", LIMNER_MAX_QUEUE_DELAY_MS: "0", LIMNER_MAX_QUEUED: "256" }
     : { LIMNER_MAX_BATCH: "1", LIMNER_MAX_QUEUE_DELAY_MS: "0", LIMNER_MAX_QUEUED: "256" };
-  return withRuntime(modelsDir, env, async (rt) => {
+  return withRuntime(bundleDir, env, async (rt) => {
     await generate(rt, { bucket: "landscape" });
     const lag = monitorEventLoopDelay({ resolution: 1 });
     lag.enable();
@@ -339,7 +161,6 @@ function decoderQuality(): string {
 async function main() {
   log("bench: regenerating the tiny SD fixture with torch weights…");
   const { onnxDir, torchDir } = makeFixture();
-  const modelsDir = join(onnxDir, "..");
   log("bench: model execution, onnxruntime-node vs PyTorch eager…");
   const ort = await ortModelExecution(TINY_SD, onnxDir, REPEATS);
   const torch = torchEager("torch_eager.py", ["--weights", torchDir, "--repeats", String(REPEATS)]);
@@ -353,10 +174,10 @@ async function main() {
   ]);
   const limnerOrt = await ortModelExecution(LIMNER_MINI, limnerOnnx, LIMNER_REPEATS);
   log("bench: per-bucket latency…");
-  const buckets = await bucketLatency(modelsDir, "tiny-sd", ["vae"], REPEATS / 2);
+  const buckets = await bucketLatency(onnxDir, "tiny-sd", ["vae"], REPEATS / 2);
   log("bench: limner-mini per bucket and decoder…");
   const limner = await bucketLatency(
-    join(ROOT, "models"),
+    join(ROOT, "models/limner-mini"),
     "limner-mini",
     ["vae", "consistency"],
     LIMNER_REPEATS,
@@ -364,22 +185,17 @@ async function main() {
   const rows: string[] = [];
   for (const concurrency of [1, 4, 8]) {
     log(`bench: throughput at concurrency ${concurrency}…`);
-    const off = await throughput(modelsDir, concurrency, false);
-    const on = await throughput(modelsDir, concurrency, true);
+    const off = await throughput(onnxDir, concurrency, false);
+    const on = await throughput(onnxDir, concurrency, true);
     rows.push(
       `| ${concurrency} | ${off.imagesPerSecond.toFixed(1)} | ${on.imagesPerSecond.toFixed(1)} | ${(on.imagesPerSecond / off.imagesPerSecond).toFixed(2)}× | ${ms(off.lagP99Ms)} | ${ms(on.lagP99Ms)} |`,
     );
   }
 
-  const ortVersion = (
-    JSON.parse(
-      readFileSync(join(ROOT, "../node_modules/onnxruntime-node/package.json"), "utf8"),
-    ) as { version: string }
-  ).version;
   const report = `## GPU runtime
 
 Generated by \`npm run bench\` (gpu-runtime/bench/runtime-bench.ts) on ${new Date().toISOString().slice(0, 10)}:
-${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, onnxruntime-node ${ortVersion}
+${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, ${ENGINE.name} ${ENGINE.version}
 (CPU execution provider), PyTorch ${torch.version} (Debian). ${THREADS} intra-op thread(s) on both sides,
 ${STEPS} denoising steps. Models: limner-mini (the default model) where a table names it, else the
 tiny Stable Diffusion fixture (test/fixtures/tiny-sd; random weights, the diffusers/Optimum
@@ -436,7 +252,7 @@ ${limner.map((r) => `| ${r.bucket} | ${r.size} | ${r.decoder} | ${ms(r.imageMs)}
 
 Decoder quality needs ground-truth latents and the consistency decoder's undistilled teacher,
 a training artefact outside the served bundle, so the model's own evaluation measures it
-(\`training/eval_image.ts\`, through onnxruntime-node on this kind of machine); its table, as
+(\`gpu-runtime/eval/eval-image.ts\`, through onnxruntime-node on this kind of machine); its table, as
 gpu-runtime/models/limner-mini/MODEL_CARD.md records it:
 
 ${decoderQuality()}

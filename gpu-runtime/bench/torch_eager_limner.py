@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 from training.captioner.tokenizer import SPECIALS, Tokenizer, build_vocab  # noqa: E402
 from training.image.dataset import LatentNorm  # noqa: E402
 from training.image.denoiser import LATENT_CHANNELS, TEXT_MAX_LENGTH, TextToLatent  # noqa: E402

@@ -1,6 +1,8 @@
 /**
  * The runtime's configuration, validated once at start-up. Nothing else in the runtime reads
- * `process.env`: `main.ts` calls {@link loadRuntimeEnv} and passes the result down.
+ * `process.env`: `main.ts` calls {@link loadRuntimeEnv} and passes the result down. In-process
+ * callers (evals, benches, tests) call {@link loadRuntimeConfig} with the settings they want:
+ * the same schema less the HTTP server's address and token, which they have no use for.
  *
  * @module
  */
@@ -9,17 +11,8 @@ import { z } from "zod";
 
 const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../models", import.meta.url));
 
-const RuntimeEnvSchema = z.object({
-  LIMNER_RUNTIME_HOST: z.string().min(1).default("127.0.0.1"),
-  /** 0 asks the OS for a free port; the chosen one is printed on start. */
-  LIMNER_RUNTIME_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
-  /**
-   * Shared secret the edge presents as `Authorization: Bearer …`. Required: a runtime that
-   * answered anyone would let callers bypass the edge's keys and limits.
-   */
-  LIMNER_SERVICE_TOKEN: z
-    .string()
-    .min(16, "LIMNER_SERVICE_TOKEN must be at least 16 characters (use a random secret)"),
+/** What `createRuntime` needs: models, inference and batching. */
+const RuntimeConfigSchema = z.object({
   LIMNER_MODELS_DIR: z.string().min(1).default(DEFAULT_MODELS_DIR),
   /** Tried in order; a provider that is not installed is logged and skipped. */
   LIMNER_EXECUTION_PROVIDERS: z
@@ -43,11 +36,46 @@ const RuntimeEnvSchema = z.object({
   LIMNER_MAX_INPUT_PIXELS: z.coerce.number().int().min(1).default(16_777_216),
 });
 
+/** The HTTP server's environment: the runtime's configuration plus where and for whom it listens. */
+const RuntimeEnvSchema = RuntimeConfigSchema.extend({
+  LIMNER_RUNTIME_HOST: z.string().min(1).default("127.0.0.1"),
+  /** 0 asks the OS for a free port; the chosen one is printed on start. */
+  LIMNER_RUNTIME_PORT: z.coerce.number().int().min(0).max(65535).default(8788),
+  /**
+   * Shared secret the edge presents as `Authorization: Bearer …`. Required: a runtime that
+   * answered anyone would let callers bypass the edge's keys and limits.
+   */
+  LIMNER_SERVICE_TOKEN: z
+    .string()
+    .min(16, "LIMNER_SERVICE_TOKEN must be at least 16 characters (use a random secret)"),
+});
+
+export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;
 
-/** Parses the environment, throwing one readable error that lists every bad variable. */
-export function loadRuntimeEnv(source: Record<string, string | undefined>): RuntimeEnv {
-  const parsed = RuntimeEnvSchema.safeParse(source);
+type Source = Record<string, string | undefined>;
+
+/** The HTTP server's settings (`main.ts`), throwing one readable error that lists every bad variable. */
+export function loadRuntimeEnv(source: Source): RuntimeEnv {
+  return parse(RuntimeEnvSchema, source);
+}
+
+/**
+ * The settings of a runtime used in-process, without an HTTP server: no token to invent.
+ *
+ * @example
+ * ```ts
+ * const runtime = createRuntime(loadRuntimeConfig({ LIMNER_INTRA_OP_THREADS: "2" }), "eval", log, {
+ *   bundleDirs: ["models/limner-mini"],
+ * });
+ * ```
+ */
+export function loadRuntimeConfig(source: Source = {}): RuntimeConfig {
+  return parse(RuntimeConfigSchema, source);
+}
+
+function parse<S extends z.ZodType>(schema: S, source: Source): z.output<S> {
+  const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid runtime configuration:\n${lines.join("\n")}`);

@@ -1,14 +1,15 @@
 /**
  * Builds the runtime's services from its configuration: the inference pool (worker threads),
- * the model bundles found on disk, dynamic batching, metrics, and the lifecycle
- * (STARTING → READY/BUSY → DRAINING). Every failure leaves here as a `TRPCError`.
+ * the model bundles found on disk (or the ones named), dynamic batching, metrics, and the
+ * lifecycle (STARTING → READY/BUSY → DRAINING). Every failure leaves here as a `TRPCError`.
+ * It needs no HTTP settings, so evals and benches use it in-process (`loadRuntimeConfig`).
  *
  * @module
  */
 import type { RuntimeModel, RuntimeStatus } from "@limner/contracts";
 import { closestBucket } from "@limner/contracts";
 import { InferencePool } from "./backend/inference-pool";
-import type { RuntimeEnv } from "./env";
+import type { RuntimeConfig } from "./env";
 import { GenerationService, ModelNotFoundError } from "./generation/generation-service";
 import { checkImage, toBucketTensor } from "./images/image-input";
 import { compBenchScores } from "./judge/compbench-scores";
@@ -17,7 +18,7 @@ import { decodeRgb } from "./judge/rgb-image";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
 import { loadModel } from "./models/load-model";
 import type { LoadedModel } from "./models/loaded-model";
-import { discoverModels } from "./models/model-discovery";
+import { discoverModels, readBundles } from "./models/model-discovery";
 import { PipelineInputError } from "./pipelines/pipeline-error";
 import type { RuntimeServices } from "./services";
 import { withTRPCErrors } from "./trpc-errors";
@@ -31,15 +32,26 @@ export interface Runtime {
   shutdown(): Promise<void>;
 }
 
+export interface CreateRuntimeOptions {
+  /**
+   * Serve exactly these bundle folders (limner `model.json` or diffusers exports), in this
+   * order, instead of discovering `LIMNER_MODELS_DIR`'s sub-folders.
+   */
+  readonly bundleDirs?: readonly string[];
+}
+
 export function createRuntime(
-  env: RuntimeEnv,
+  env: RuntimeConfig,
   version: string,
   log: (line: string) => void = console.log,
+  options: CreateRuntimeOptions = {},
 ): Runtime {
   let status: RuntimeStatus = "STARTING";
   let pool: InferencePool | undefined;
   const models = new Map<string, LoadedModel>();
-  const bundles = discoverModels(env.LIMNER_MODELS_DIR);
+  const bundles = options.bundleDirs
+    ? readBundles(options.bundleDirs)
+    : discoverModels(env.LIMNER_MODELS_DIR);
   const metrics = createRuntimeMetrics({
     queueDepth: () => generation.queueDepth,
     active: () => generation.activeBatches,

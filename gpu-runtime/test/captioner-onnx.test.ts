@@ -13,7 +13,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InferencePool } from "../src/backend/inference-pool";
-import { ImageToTextPipeline } from "../src/pipelines/image-to-text";
+import { type LimnerBundle, loadBundle } from "../src/models/load-bundle";
+import type { ImageToTextPipeline } from "../src/pipelines/image-to-text";
 
 const GPU_RUNTIME = resolve(import.meta.dirname, "..");
 const BUNDLE = join(GPU_RUNTIME, "models", "limner-mini");
@@ -35,7 +36,10 @@ function dumpFreshScenes(count: number) {
   const out = mkdtempSync(join(tmpdir(), "limner-captioner-"));
   const args = ["-m", "training.captioner.dump", "--seed", "2026", "--split", "fresh"];
   args.push("--count", String(count), "--max-objects", "4", "--out", out);
-  const run = spawnSync("/usr/bin/python3", args, { cwd: GPU_RUNTIME, encoding: "utf8" });
+  const run = spawnSync("/usr/bin/python3", args, {
+    cwd: resolve(GPU_RUNTIME, ".."),
+    encoding: "utf8",
+  });
   if (run.status !== 0) throw new Error(`dump failed: ${run.stderr}`);
   return { dir: out, entries: Dump.parse(readJson(join(out, "index.json"))) };
 }
@@ -51,16 +55,18 @@ function names(caption: string, colour: string, shape: string): boolean {
 }
 
 let pool: InferencePool;
+let bundle: LimnerBundle;
 let captioner: ImageToTextPipeline;
 
 beforeAll(async () => {
   pool = await InferencePool.start({ workers: 1, executionProviders: ["cpu"], intraOpThreads: 1 });
-  const manifest: unknown = readJson(join(BUNDLE, "model.json"));
-  captioner = await ImageToTextPipeline.fromManifest(pool, BUNDLE, manifest, "limner-mini");
+  bundle = await loadBundle(BUNDLE, { pool });
+  if (!bundle.imageToText) throw new Error("limner-mini has no captioner");
+  captioner = bundle.imageToText;
 });
 
 afterAll(async () => {
-  await captioner?.dispose();
+  await bundle?.dispose();
   await pool?.close();
 });
 

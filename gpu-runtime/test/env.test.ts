@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadRuntimeEnv } from "../src/env";
+import { loadRuntimeConfig, loadRuntimeEnv } from "../src/env";
 
 describe("loadRuntimeEnv", () => {
   it("applies defaults", () => {
@@ -12,5 +12,18 @@ describe("loadRuntimeEnv", () => {
     expect(() => loadRuntimeEnv({ LIMNER_RUNTIME_PORT: "70000" })).toThrow(
       /LIMNER_RUNTIME_PORT[\s\S]*LIMNER_SERVICE_TOKEN/,
     );
+  });
+});
+
+describe("loadRuntimeConfig", () => {
+  it("needs no service token: in-process callers start no HTTP server", () => {
+    const config = loadRuntimeConfig({ LIMNER_INTRA_OP_THREADS: "2" });
+    expect(config).toMatchObject({ LIMNER_INTRA_OP_THREADS: 2, LIMNER_MAX_BATCH: 4 });
+    expect(config).not.toHaveProperty("LIMNER_SERVICE_TOKEN");
+    expect(config).not.toHaveProperty("LIMNER_RUNTIME_PORT");
+  });
+
+  it("validates like the server's environment", () => {
+    expect(() => loadRuntimeConfig({ LIMNER_MAX_BATCH: "0" })).toThrow(/LIMNER_MAX_BATCH/);
   });
 });

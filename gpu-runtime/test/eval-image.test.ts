@@ -1,348 +1,192 @@
 /**
- * The image model card's harness (`training/eval_image.ts`) on the random-weights tiny-limner
+ * The image model card's prompt-following harness (`eval/`) on the random-weights tiny-limner
  * bundle, served by a real in-process runtime (real ONNX sessions, real worker threads): result
- * structure, score ranges and counts, seeded reproducibility, the decoder comparison on
- * ground-truth images, and its numeric helpers on known values.
+ * structure, one 0/1 outcome per image, several seeded images per prompt, intervals around
+ * every score, the upsampling gains, reproducibility and the suite file's validation.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  CATEGORIES,
-  CATEGORY_SCORE,
-  evaluateDecoders,
-  evaluateSuite,
-  type HostedBundle,
-  hostBundle,
-  psnr,
-  readSuite,
-  type SuiteItem,
-  sampleEulerKarras,
-  VARIANTS,
-} from "../training/eval_image";
+import { evaluateSuite, type SuiteResults } from "../eval/evaluate-suite";
+import { VARIANTS } from "../eval/generate";
+import { type HostedBundle, hostBundle } from "../eval/runtime-host";
+import type { Estimate } from "../eval/statistics";
+import { CATEGORIES, readSuite } from "../eval/suite-file";
+import { SUITE_ITEMS } from "./eval-suite-fixture";
 
 const TINY_LIMNER = fileURLToPath(new URL("./fixtures/tiny-limner", import.meta.url));
 const LIMNER_MINI = fileURLToPath(new URL("../models/limner-mini", import.meta.url));
 const HOST = { providers: "cpu", threads: 1, log: () => {} };
-
-// Words from tiny-limner's 71-word vocabulary only.
-const SUITE: { items: SuiteItem[] } = {
-  items: [
-    {
-      id: "colour-000",
-      category: "colour",
-      bucket: "landscape",
-      seed: 7,
-      short: "a red star and a blue circle",
-      descriptive:
-        "a large red striped star is at the top left . a small blue dotted circle is at the bottom right . the red star is above the blue circle .",
-      expected_short: {
-        objects: [
-          { shape: "star", colour: "red" },
-          { shape: "circle", colour: "blue" },
-        ],
-        shapeCounts: {},
-        relations: [],
-      },
-      expected_descriptive: {
-        objects: [
-          { shape: "star", colour: "red", texture: "striped", size: "large", row: 0, column: 0 },
-          { shape: "circle", colour: "blue", texture: "dotted", size: "small", row: 2, column: 2 },
-        ],
-        count: 2,
-        shapeCounts: {},
-        relations: [
-          {
-            a: { colour: "red", shape: "star" },
-            relation: "above",
-            b: { colour: "blue", shape: "circle" },
-          },
-        ],
-      },
-    },
-    {
-      id: "counting-000",
-      category: "counting",
-      bucket: "portrait",
-      seed: 8,
-      short: "two red stars and a blue circle",
-      descriptive:
-        "a red star is at the top left . a red star is at the top right . a blue circle is in the middle . there are two stars .",
-      expected_short: {
-        objects: [
-          { shape: "star", colour: "red" },
-          { shape: "star", colour: "red" },
-          { shape: "circle", colour: "blue" },
-        ],
-        count: 3,
-        shapeCounts: { star: 2, circle: 1 },
-        relations: [],
-      },
-      expected_descriptive: {
-        objects: [
-          { shape: "star", colour: "red", row: 0, column: 0 },
-          { shape: "star", colour: "red", row: 0, column: 2 },
-          { shape: "circle", colour: "blue", row: 1, column: 1 },
-        ],
-        count: 3,
-        shapeCounts: { star: 2 },
-        relations: [],
-      },
-    },
-  ],
-};
+const IMAGES = 2;
 
 let generator: HostedBundle;
 let scorer: HostedBundle;
 let dir: string;
+let results: SuiteResults;
+const lines: string[] = [];
+const partials: SuiteResults[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "limner-eval-image-"));
   generator = await hostBundle(TINY_LIMNER, HOST);
   // tiny-limner has no contrastive towers; the committed limner-mini captioner scores similarity.
   scorer = await hostBundle(LIMNER_MINI, HOST);
-});
+  const path = join(dir, "suite.json");
+  writeFileSync(path, JSON.stringify({ images: IMAGES, items: SUITE_ITEMS }));
+  const suite = readSuite(path);
+  results = await evaluateSuite({
+    generator,
+    scorer,
+    items: suite.items,
+    imagesPerPrompt: suite.imagesPerPrompt,
+    bootstrap: { resamples: 200 },
+    log: (line) => lines.push(line),
+    progressEvery: 7,
+    onProgress: async (partial) => {
+      partials.push(partial);
+    },
+  });
+}, 120_000);
 afterAll(async () => {
   await generator?.close();
   await scorer?.close();
 });
 
 const inUnit = (v: number | null) => v === null || (v >= 0 && v <= 1);
+const bracketed = (e: Estimate) =>
+  e.mean !== null && e.low !== null && e.high !== null && e.low <= e.mean && e.mean <= e.high;
 
 describe("evaluateSuite", () => {
-  it("scores every item × variant through the runtime and aggregates per category", async () => {
-    const path = join(dir, "suite.json");
-    writeFileSync(path, JSON.stringify(SUITE));
-    const items = readSuite(path);
-    const lines: string[] = [];
-    const results = await evaluateSuite({
-      generator,
-      scorer,
-      items,
-      log: (line) => lines.push(line),
-      progressEvery: 3,
+  it("generates every prompt × variant with several seeds and judges each image", () => {
+    expect(results).toMatchObject({
+      model: "tiny-limner",
+      scorerModel: "limner-mini",
+      imagesPerPrompt: IMAGES,
+      intervals: { method: "bootstrap over prompts, percentile", resamples: 200, seed: 0 },
     });
-
-    expect(results).toMatchObject({ model: "tiny-limner", scorerModel: "limner-mini" });
     expect(results.generation).toEqual({
       steps: 4,
       guidanceScale: 4,
       decoder: "consistency",
       scheduler: "euler",
     });
-    expect(results.items).toHaveLength(items.length * VARIANTS.length);
+    expect(results.items).toHaveLength(SUITE_ITEMS.length * VARIANTS.length);
     for (const r of results.items) {
-      expect(Object.values(r.scores).every(inUnit)).toBe(true);
-      expect(r.categoryScore).toBe(r.scores[CATEGORY_SCORE[r.category]]);
-      expect(r.categoryScore).not.toBeNull();
-      expect(r.similarity).toBeGreaterThanOrEqual(-1);
-      expect(r.similarity).toBeLessThanOrEqual(1);
-      const item = items.find((i) => i.id === r.id);
+      const item = SUITE_ITEMS.find((i) => i.id === r.id);
+      expect(r.images.map((i) => i.seed)).toEqual([item?.seed, (item?.seed ?? 0) + 1]);
+      expect(r.objects).toBe(item?.expected_descriptive.objects.length);
       expect(r.prompt).toBe(r.variant.startsWith("descriptive") ? item?.descriptive : item?.short);
       if (!r.variant.endsWith("+upsample")) expect(r.generationPrompt).toBe(r.prompt);
-      expect(r.generationPrompt.length).toBeGreaterThan(0);
       expect(r.ms.generate).toBeGreaterThan(0);
+      for (const image of r.images) {
+        // Every category's check applies to its own prompts, short and descriptive.
+        expect([0, 1]).toContain(image.outcome);
+        expect(Object.values(image.scores).every(inUnit)).toBe(true);
+        expect(image.similarity).toBeGreaterThanOrEqual(-1);
+        expect(image.similarity).toBeLessThanOrEqual(1);
+      }
     }
+  });
+
+  it("summarises each variant with an interval around every score", () => {
+    const present = new Set(SUITE_ITEMS.map((i) => i.category));
     for (const variant of VARIANTS) {
       const s = results.summary[variant];
-      expect(s?.n).toBe(2);
-      expect(s?.similarity.n).toBe(2);
+      expect(s).toMatchObject({ prompts: SUITE_ITEMS.length, images: SUITE_ITEMS.length * IMAGES });
       expect(s?.msPerImage).toBeGreaterThan(0);
       expect(s?.msPerUpsample === null).toBe(!variant.endsWith("+upsample"));
       for (const c of CATEGORIES) {
-        const { score } = s?.categories[c] ?? { score: { n: -1, mean: null } };
-        expect(score.n).toBe(c === "colour" || c === "counting" ? 1 : 0);
-        expect(score.mean === null).toBe(score.n === 0);
-        expect(inUnit(score.mean)).toBe(true);
+        const e = s?.categories[c];
+        if (present.has(c)) {
+          expect(e).toMatchObject({ prompts: 1, images: IMAGES });
+          expect(e && bracketed(e) && inUnit(e.mean)).toBe(true);
+        } else {
+          expect(e).toEqual({ mean: null, low: null, high: null, prompts: 0, images: 0 });
+        }
       }
-      // Both items name colours and shapes; only the colour item's caption states textures
-      // and a relation, only the counting item's short prompt a count.
-      const descriptive = variant.startsWith("descriptive");
-      expect(s?.scores.colourBinding.n).toBe(2);
-      expect(s?.scores.shapeBinding.n).toBe(2);
-      expect(s?.scores.textureBinding.n).toBe(descriptive ? 1 : 0);
-      expect(s?.scores.spatial.n).toBe(descriptive ? 1 : 0);
-      expect(s?.scores.counting.n).toBe(descriptive ? 2 : 1);
+      // The mean of the categories that were run, each weighing the same.
+      const means = [...present].map((c) => s?.categories[c].mean ?? 0);
+      expect(s?.overall.mean).toBeCloseTo(means.reduce((a, b) => a + b, 0) / means.length, 12);
+      expect(s && bracketed(s.overall) && bracketed(s.similarity)).toBe(true);
+      // Objects read on the 2-object scenes (colour, background, size).
+      expect(s?.objectsRead).toMatchObject({ prompts: 3, images: 3 * IMAGES });
     }
-    expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(lines.at(-1)).toContain("8/8");
+  });
 
-    // Seeded: the same item and variant reads back the same scene.
-    const again = await evaluateSuite({ generator, items: items.slice(0, 1), variants: ["short"] });
-    expect(again.items[0]?.sceneGraph).toEqual(results.items[0]?.sceneGraph);
+  it("gives upsampling's gain as a paired difference on the same prompts", () => {
+    expect(results.gains.map((g) => [g.variant, g.baseline])).toEqual([
+      ["short+upsample", "short"],
+      ["descriptive+upsample", "descriptive"],
+    ]);
+    for (const gain of results.gains) {
+      const a = results.summary[gain.variant]?.overall.mean ?? Number.NaN;
+      const b = results.summary[gain.baseline]?.overall.mean ?? Number.NaN;
+      expect(gain.overall.mean).toBeCloseTo(a - b, 12);
+      expect(bracketed(gain.overall)).toBe(true);
+      expect(gain.categories.colour.prompts).toBe(1);
+    }
+  });
+
+  it("reports progress with partial results that carry means only", () => {
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.at(-1)).toContain("20/20 prompts");
+    expect(partials.length).toBe(lines.length);
+    const first = partials[0]?.summary.short;
+    expect(first?.overall.mean).not.toBeNull();
+    expect(first?.overall.low).toBeNull();
+    expect(partials[0]?.intervals.resamples).toBe(0);
+  });
+
+  it("is seeded: the same prompt and variant reads back the same scenes", async () => {
+    const again = await evaluateSuite({
+      generator,
+      items: SUITE_ITEMS.slice(0, 1),
+      imagesPerPrompt: IMAGES,
+      variants: ["short"],
+    });
+    const first = results.items.find((r) => r.id === "colour-000" && r.variant === "short");
+    expect(again.items[0]?.images.map((i) => i.sceneGraph)).toEqual(
+      first?.images.map((i) => i.sceneGraph),
+    );
     expect(again.scorerModel).toBe("tiny-limner");
-    expect(again.items[0]?.similarity).toBeNull();
+    expect(again.items[0]?.images[0]?.similarity).toBeNull();
   });
 
   it("honours steps and decoder overrides", async () => {
-    const results = await evaluateSuite({
+    const overridden = await evaluateSuite({
       generator,
-      items: SUITE.items.slice(0, 1),
+      items: SUITE_ITEMS.slice(0, 1),
       variants: ["short"],
-      steps: 2,
-      decoder: "vae",
+      settings: { steps: 2, decoder: "vae" },
     });
-    expect(results.generation).toMatchObject({ steps: 2, decoder: "vae" });
-    expect(results.settings).toEqual({ steps: 2, decoder: "vae" });
+    expect(overridden.generation).toMatchObject({ steps: 2, decoder: "vae" });
+    expect(overridden.settings).toEqual({ steps: 2, decoder: "vae" });
+    expect(overridden.items[0]?.images).toHaveLength(1);
   });
+});
 
-  it("reads suites with the categories interleaved, so a limit covers each", () => {
+describe("readSuite", () => {
+  it("interleaves the categories, so a limit covers each", () => {
     const path = join(dir, "order.json");
-    const [colour, counting] = SUITE.items;
-    const items = [colour, { ...colour, id: "colour-001" }, counting];
-    writeFileSync(path, JSON.stringify({ items }));
-    expect(readSuite(path).map((i) => i.id)).toEqual(["colour-000", "counting-000", "colour-001"]);
+    const [colour, counting] = SUITE_ITEMS;
+    writeFileSync(
+      path,
+      JSON.stringify({ items: [colour, { ...colour, id: "colour-001" }, counting] }),
+    );
+    const suite = readSuite(path);
+    expect(suite.items.map((i) => i.id)).toEqual(["colour-000", "counting-000", "colour-001"]);
+    // Suites before version 2 had one image per prompt.
+    expect(suite.imagesPerPrompt).toBe(1);
   });
 
   it("rejects a suite that does not match the schema", () => {
     const path = join(dir, "bad.json");
-    writeFileSync(
-      path,
-      JSON.stringify({ items: [{ ...SUITE.items[0], category: "style", seed: -1 }] }),
-    );
+    const bad = { ...SUITE_ITEMS[0], category: "style", seed: -1 };
+    writeFileSync(path, JSON.stringify({ images: 2, items: [bad] }));
     expect(() => readSuite(path)).toThrow(/category[\s\S]*seed|seed[\s\S]*category/);
+    writeFileSync(path, JSON.stringify({ images: 5, items: SUITE_ITEMS }));
+    expect(() => readSuite(path)).toThrow(/images/);
   });
 });
-
-describe("evaluateDecoders", () => {
-  it("compares the VAE, consistency and teacher decoders on ground-truth images", async () => {
-    const gtDir = join(dir, "gt");
-    const encoder = join(dir, "vae_encoder.onnx");
-    writeFileSync(encoder, patchEncoderOnnx());
-    mkdirSync(gtDir);
-    for (const [name, width, height] of [
-      ["a-square.png", 64, 64],
-      ["b-landscape.png", 112, 64],
-    ] as const) {
-      const rgb = Buffer.alloc(width * height * 3);
-      for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 37) % 256;
-      await sharp(rgb, { raw: { width, height, channels: 3 } })
-        .png()
-        .toFile(join(gtDir, name));
-    }
-    const results = await evaluateDecoders({
-      bundleDir: TINY_LIMNER,
-      gtDir,
-      vaeEncoder: encoder,
-      // tiny-limner's consistency decoder has the teacher's contract: (sample, sigma, latents) → denoised.
-      teacher: join(TINY_LIMNER, "consistency_decoder.onnx"),
-      teacherSteps: 3,
-      providers: ["cpu"],
-      threads: 1,
-    });
-    expect(results.images).toBe(2);
-    expect(results.perImage.map((p) => [p.file, p.width, p.height])).toEqual([
-      ["a-square.png", 64, 64],
-      ["b-landscape.png", 112, 64],
-    ]);
-    expect(Object.keys(results.methods).sort()).toEqual(["consistency", "teacher", "vae"]);
-    expect(results.methods.vae?.nfe).toBe(1);
-    expect(results.methods.consistency?.nfe).toBe(2);
-    expect(results.methods.teacher?.nfe).toBe(3);
-    for (const m of Object.values(results.methods)) {
-      expect(Number.isFinite(m.psnrDb)).toBe(true);
-      expect(m.psnrDb).toBeGreaterThan(0);
-      expect(m.msPerImage).toBeGreaterThan(0);
-    }
-    // Seeded noise: the sampled decoders repeat exactly.
-    const again = await evaluateDecoders({
-      bundleDir: TINY_LIMNER,
-      gtDir,
-      vaeEncoder: encoder,
-      limit: 1,
-      providers: ["cpu"],
-      threads: 1,
-    });
-    expect(again.perImage[0]?.psnrDb).toEqual({
-      vae: results.perImage[0]?.psnrDb.vae,
-      consistency: results.perImage[0]?.psnrDb.consistency,
-    });
-  });
-});
-
-describe("numeric helpers", () => {
-  it("psnr is on the 8-bit scale after clamping, floored like training/image/vae.py", () => {
-    const black = new Float32Array(4).fill(-1);
-    expect(psnr(Float32Array.from([-1, -1, -1, 1]), black)).toBeCloseTo(10 * Math.log10(4), 10);
-    expect(psnr(Float32Array.from([0, 0]), Float32Array.from([1, 1]))).toBeCloseTo(
-      20 * Math.log10(255 / 127),
-      10,
-    );
-    // Out-of-range values are clamped first; identical images hit the 1e-10 MSE floor.
-    expect(psnr(Float32Array.from([3, -2]), Float32Array.from([1, -1]))).toBeCloseTo(
-      10 * Math.log10(255 ** 2 / 1e-10),
-      6,
-    );
-    expect(() => psnr(new Float32Array(2), new Float32Array(3))).toThrow(RangeError);
-  });
-
-  it("Euler over Karras σs takes N evaluations from σ_max to σ_min and lands on D's target", async () => {
-    const target = Float32Array.from([0.5, -0.25, 1]);
-    const sigmas: number[] = [];
-    const out = await sampleEulerKarras(
-      async (_x, sigma) => {
-        sigmas.push(sigma);
-        return target.slice();
-      },
-      Float32Array.from([1, -2, 0.3]),
-      5,
-    );
-    expect(sigmas).toHaveLength(5);
-    expect(sigmas[0]).toBeCloseTo(80, 10);
-    expect(sigmas[4]).toBeCloseTo(0.002, 10);
-    expect(sigmas.every((s, i) => i === 0 || s < (sigmas[i - 1] ?? 0))).toBe(true);
-    // For the exact denoiser of a point mass, each step is x ← y + (σ_{i+1}/σ_i)(x − y): σ = 0 gives y.
-    for (let i = 0; i < target.length; i++) expect(out[i]).toBeCloseTo(target[i] ?? 0, 5);
-  });
-});
-
-/**
- * A valid ONNX file, written here because no fixture has a VAE encoder: `latents = Conv(image,
- * W, strides 8)` with W [4, 3, 8, 8] = 1/192 (the 8×8 patch mean of the three channels), ONNX's
- * protobuf encoded by hand (onnx.proto field numbers).
- */
-function patchEncoderOnnx(): Buffer {
-  const varint = (n: number): number[] => {
-    const out: number[] = [];
-    let v = n;
-    while (v > 127) {
-      out.push((v & 127) | 128);
-      v = Math.floor(v / 128);
-    }
-    out.push(v);
-    return out;
-  };
-  const key = (field: number, wire: number) => varint(field * 8 + wire);
-  const int = (field: number, value: number) => [...key(field, 0), ...varint(value)];
-  const bytes = (field: number, value: Uint8Array | number[]) => [
-    ...key(field, 2),
-    ...varint(value.length),
-    ...value,
-  ];
-  const str = (field: number, value: string) => bytes(field, [...Buffer.from(value)]);
-  const dim = (d: number | string) => bytes(1, typeof d === "number" ? int(1, d) : str(2, d)); // Dimension: dim_value | dim_param
-  const valueInfo = (name: string, dims: (number | string)[]) =>
-    // ValueInfoProto{name, type: TypeProto{tensor_type: {elem_type FLOAT, shape}}}
-    [...str(1, name), ...bytes(2, bytes(1, [...int(1, 1), ...bytes(2, dims.flatMap(dim))]))];
-  const weight = new Float32Array(4 * 3 * 8 * 8).fill(1 / 192);
-  const initializer = [
-    ...[4, 3, 8, 8].flatMap((d) => int(1, d)),
-    ...int(2, 1), // FLOAT
-    ...str(8, "W"),
-    ...bytes(9, new Uint8Array(weight.buffer)),
-  ];
-  const strides = [...str(1, "strides"), ...int(8, 8), ...int(8, 8), ...int(20, 7)]; // INTS
-  const node = [...str(1, "image"), ...str(1, "W"), ...str(2, "latents"), ...str(4, "Conv")];
-  const graph = [
-    ...bytes(1, [...node, ...bytes(5, strides)]),
-    ...str(2, "patch_encoder"),
-    ...bytes(5, initializer),
-    ...bytes(11, valueInfo("image", ["batch", 3, "height", "width"])),
-    ...bytes(12, valueInfo("latents", ["batch", 4, "h", "w"])),
-  ];
-  const model = [...int(1, 8), ...bytes(8, [...str(1, ""), ...int(2, 17)]), ...bytes(7, graph)];
-  return Buffer.from(model);
-}

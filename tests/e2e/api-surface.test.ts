@@ -108,6 +108,40 @@ describe("prompt upsampling", () => {
     expect(body.revised_prompt.length).toBeGreaterThan(0);
   });
 
+  it("keeps every stated background, texture, count and relation of limner-mini's prompts, in sentences", async () => {
+    const prompt =
+      "a striped red star above a blue circle and two yellow squares on a black background";
+    const response = await postJson("/v1/prompts/upsample", { prompt, model: "limner-mini" });
+    expect(response.status).toBe(200);
+    const { revised_prompt: revised } = (await response.json()) as { revised_prompt: string };
+    // English: capitalised sentences ending in a full stop, no space before punctuation.
+    const sentences = revised.split(/(?<=\.) /);
+    expect(sentences.length).toBeGreaterThan(3);
+    for (const sentence of sentences) expect(sentence).toMatch(/^[A-Z][^.]*[^ ]\.$/);
+    expect(revised).not.toMatch(/ [.,]/);
+
+    const text = revised.toLowerCase();
+    expect(text).toMatch(/\bblack background\b/);
+    for (const other of ["white", "cream", "silver", "navy"])
+      expect(text).not.toContain(`${other} background`);
+    // Four objects: the star, the circle and two squares, each in a sentence of its own.
+    expect(text).toMatch(/\bfour (objects|shapes)\b/);
+    const objectSentences = sentences.map((s) => s.toLowerCase());
+    const about = (shape: string) =>
+      objectSentences.filter((s) => s.includes(shape) && !s.startsWith("the "));
+    const [star] = about("star");
+    expect(about("star")).toHaveLength(1);
+    expect(star).toContain("red");
+    expect(star).toContain("striped");
+    expect(about("circle")).toHaveLength(1);
+    expect(about("circle")[0]).toContain("blue");
+    expect(about("square").filter((s) => s.includes("yellow"))).toHaveLength(2);
+    // The star is above the circle: its row word is above the circle's.
+    const row = (sentence = "") =>
+      /\btop\b/.test(sentence) ? 0 : /\bbottom\b/.test(sentence) ? 2 : 1;
+    expect(row(star)).toBeLessThan(row(about("circle")[0]));
+  });
+
   it("feeds the revised prompt to generation, unless upsample is false", async () => {
     const upsampled = (await (
       await postJson("/v1/images/generations", {

@@ -37,7 +37,7 @@ import type { WorkerConfig } from "./worker-protocol";
 import { transferList } from "./worker-protocol";
 import { poolClosed, replyError, WorkerSlot } from "./worker-slot";
 
-export type { SessionInfo, TensorData } from "./tensor-data";
+export type { LoadedSession, SessionInfo, TensorData } from "./tensor-data";
 
 export interface InferencePoolOptions {
   /** Worker threads (default 1). Each holds its own copy of every session. */

@@ -34,6 +34,12 @@ export interface OnnxBackendOptions {
 
 export const DEFAULT_EXECUTION_PROVIDERS: readonly string[] = ["cuda", "cpu"];
 
+/** The engine behind this module, named here so evals and benchmarks report it without importing it. */
+export const ENGINE: { readonly name: string; readonly version: string } = {
+  name: "onnxruntime-node",
+  version: env.versions.node ?? env.versions.common,
+};
+
 // Failures reach callers as exceptions with onnxruntime's message; its logger would only repeat
 // them on stderr (e.g. a stack of "Failed to load libonnxruntime_providers_cuda.so" on CPU hosts).
 env.logLevel = "fatal";

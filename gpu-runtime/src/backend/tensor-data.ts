@@ -29,6 +29,12 @@ export interface SessionInfo {
   readonly executionProvider: string;
 }
 
+/** A session loaded into the inference pool: the key to run it by, and what its file declares. */
+export interface LoadedSession {
+  readonly key: string;
+  readonly info: SessionInfo;
+}
+
 /** `float32` tensor from plain numbers or a typed array; checks the element count. */
 export function float32(
   dims: readonly number[],

@@ -1,6 +1,6 @@
 /**
  * The shapes world's closed vocabulary, as the judge reads it back: the words and palettes of
- * `gpu-runtime/training/world/vocab.py`, which stays the source of truth (the judge tests
+ * `training/world/vocab.py`, which stays the source of truth (the judge tests
  * render scenes with it, so a drift shows up as failing accuracy).
  *
  * @module

@@ -13,6 +13,7 @@ import type { InferencePool } from "../backend/inference-pool";
 import { OPTIMUM_TENSOR_NAMES, TextToImagePipeline } from "../pipelines/text-to-image";
 import { fromDiffusersConfig, nativeSchedulerName } from "../schedulers";
 import { loadTokenizer } from "../tokenizers/load-tokenizer";
+import { withBundleSessions } from "./bundle-sessions";
 import type { LoadedModel } from "./loaded-model";
 
 const VaeConfig = z.looseObject({
@@ -36,30 +37,38 @@ export async function loadDiffusersModel(
   const native = nativeSchedulerName(schedulerConfig);
   const tokenizer = await loadTokenizer(join(dir, "tokenizer"));
 
-  const keys: string[] = [];
-  const load = async (component: string) => {
-    const key = `${info.id}/${component}`;
-    const sessionInfo = await pool.loadSession(key, join(dir, component, "model.onnx"));
-    keys.push(key);
-    return { key, info: sessionInfo };
-  };
-  const sessions = {
-    textEncoder: await load("text_encoder"),
-    unet: await load("unet"),
-    vaeDecoder: await load("vae_decoder"),
-  };
-
-  const textToImage = new TextToImagePipeline({
+  const names = OPTIMUM_TENSOR_NAMES;
+  const { value: textToImage, dispose } = await withBundleSessions(
     pool,
-    sessions,
-    names: OPTIMUM_TENSOR_NAMES,
-    tokenizer,
-    maxTokens: tokenizer.modelMaxLength ?? 77,
-    latentChannels: vae.latent_channels,
-    vaeScaleFactor: 8,
-    scalingFactor: vae.scaling_factor,
-    createScheduler: (name: SchedulerName) => fromDiffusersConfig(schedulerConfig, name),
-  });
+    info.id,
+    async (sessions) => {
+      const load = (component: string, inputs: string[], outputs: string[]) =>
+        sessions.load(component, join(dir, component, "model.onnx"), { inputs, outputs });
+      const textEncoder = await load(
+        "text_encoder",
+        [names.textEncoder.inputIds],
+        [names.textEncoder.hiddenStates],
+      );
+      const u = names.unet;
+      const unet = await load("unet", [u.sample, u.timestep, u.encoderHiddenStates], [u.output]);
+      const vaeDecoder = await load(
+        "vae_decoder",
+        [names.vaeDecoder.latents],
+        [names.vaeDecoder.output],
+      );
+      return new TextToImagePipeline({
+        pool,
+        sessions: { textEncoder, unet, vaeDecoder },
+        names,
+        tokenizer,
+        maxTokens: tokenizer.modelMaxLength ?? 77,
+        latentChannels: vae.latent_channels,
+        vaeScaleFactor: 8,
+        scalingFactor: vae.scaling_factor,
+        createScheduler: (name: SchedulerName) => fromDiffusersConfig(schedulerConfig, name),
+      });
+    },
+  );
 
   return {
     info,
@@ -70,8 +79,6 @@ export async function loadDiffusersModel(
       decoder: "vae",
     },
     textToImage,
-    async dispose() {
-      await Promise.all(keys.map((key) => pool.releaseSession(key)));
-    },
+    dispose,
   };
 }

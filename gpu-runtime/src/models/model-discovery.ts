@@ -1,24 +1,25 @@
 /**
- * Finds model bundles on disk: every sub-folder of the models directory holding either a
- * Limner manifest (`model.json`) or a diffusers/Optimum ONNX export (`model_index.json`). A
- * malformed bundle stops start-up with its path, because serving a half-described model would
- * fail later, per request, far from the cause.
+ * Finds model bundles on disk: every sub-folder of the models directory (or each folder named
+ * explicitly) holding either a Limner manifest (`model.json`) or a diffusers/Optimum ONNX
+ * export (`model_index.json`). A malformed bundle stops start-up with its path, because
+ * serving a half-described model would fail later, per request, far from the cause.
  *
  * @module
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import {
   type AspectBucket,
   capabilitiesOf,
   DEFAULT_BUCKETS,
-  ModelManifest,
   type RuntimeModel,
 } from "@limner/contracts";
 import { z } from "zod";
+import { BundleManifest } from "./bundle-manifest";
+import { readJsonFile } from "./read-json";
 
 export type ModelBundle =
-  | { kind: "limner"; dir: string; manifest: ModelManifest; info: RuntimeModel }
+  | { kind: "limner"; dir: string; manifest: BundleManifest; info: RuntimeModel }
   | { kind: "diffusers"; dir: string; info: RuntimeModel };
 
 /** The parts of a diffusers export this runtime needs, validated. */
@@ -30,17 +31,36 @@ const DiffusersIndex = z.looseObject({
 });
 const UnetConfig = z.looseObject({ sample_size: z.int().positive() });
 
+/** Every bundle in `modelsDir`'s sub-folders, sorted by id; none if the folder is missing. */
 export function discoverModels(modelsDir: string): ModelBundle[] {
   const bundles = listFolders(modelsDir).flatMap((dir) => {
-    if (isFile(join(dir, "model.json"))) return [readLimnerBundle(dir)];
-    if (isFile(join(dir, "model_index.json"))) return [readDiffusersBundle(dir)];
-    return [];
+    const bundle = readBundle(dir);
+    return bundle ? [bundle] : [];
   });
   bundles.sort((a, b) => a.info.id.localeCompare(b.info.id));
+  return uniqueIds(bundles, `in ${modelsDir}`);
+}
+
+/** The bundles in exactly these folders, in this order; a folder without one is an error. */
+export function readBundles(dirs: readonly string[]): ModelBundle[] {
+  const bundles = dirs.map((dir) => {
+    const bundle = readBundle(dir);
+    if (!bundle) throw new Error(`${dir} holds no model bundle (model.json or model_index.json)`);
+    return bundle;
+  });
+  return uniqueIds(bundles, `among ${dirs.join(", ")}`);
+}
+
+function readBundle(dir: string): ModelBundle | undefined {
+  if (isFile(join(dir, "model.json"))) return readLimnerBundle(dir);
+  if (isFile(join(dir, "model_index.json"))) return readDiffusersBundle(dir);
+  return undefined;
+}
+
+function uniqueIds(bundles: ModelBundle[], where: string): ModelBundle[] {
   const ids = new Set<string>();
   for (const { info } of bundles) {
-    if (ids.has(info.id))
-      throw new Error(`Two model bundles in ${modelsDir} share the id "${info.id}"`);
+    if (ids.has(info.id)) throw new Error(`Two model bundles ${where} share the id "${info.id}"`);
     ids.add(info.id);
   }
   return bundles;
@@ -63,28 +83,13 @@ function isFile(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
 }
 
-function readJson<S extends z.ZodType>(path: string, schema: S): z.output<S> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new Error(`Cannot read ${path}: ${(error as Error).message}`);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-    throw new Error(`Invalid ${path}:\n  ${issues.join("\n  ")}`);
-  }
-  return parsed.data;
-}
-
 function createdAt(path: string): number {
   return Math.floor(statSync(path).mtimeMs / 1000);
 }
 
 function readLimnerBundle(dir: string): ModelBundle {
   const path = join(dir, "model.json");
-  const manifest = readJson(path, ModelManifest);
+  const manifest = readJsonFile(path, BundleManifest);
   return {
     kind: "limner",
     dir,
@@ -102,8 +107,8 @@ function readLimnerBundle(dir: string): ModelBundle {
 
 function readDiffusersBundle(dir: string): ModelBundle {
   const path = join(dir, "model_index.json");
-  const index = readJson(path, DiffusersIndex);
-  const unet = readJson(join(dir, "unet", "config.json"), UnetConfig);
+  const index = readJsonFile(path, DiffusersIndex);
+  const unet = readJsonFile(join(dir, "unet", "config.json"), UnetConfig);
   const id = basename(dir)
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, "-");

@@ -13,9 +13,8 @@
  * @module
  */
 import type { InferencePool } from "../backend/inference-pool";
-import { float32, int64, type TensorData } from "../backend/tensor-data";
+import { float32, int64, type LoadedSession, type TensorData } from "../backend/tensor-data";
 import type { SeededRandom } from "../random/seeded-random";
-import type { LoadedSession } from "./text-to-image";
 
 /** The decoder's tensor names, by role (from `model.json`). */
 export interface ConsistencyDecoderNames {

@@ -3,49 +3,33 @@
  * captioner): the cosine of the image encoder's `image_embedding` and the text tower's
  * `text_embedding` of a prompt. The manifest defines the CLIP-score analogue as
  * `100 × max(cosine, 0)`; this pipeline returns the raw cosine in [-1, 1] and leaves scaling
- * to the caller.
+ * to the caller. The embeddings themselves are available in batches, as CLIP pipelines offer
+ * them, for retrieval over many images and texts.
  *
- * Its sessions use their own pool keys (`${modelId}/similarity/…`) so disposing it never
- * unloads an encoder an `ImageToTextPipeline` of the same model is still using.
+ * It shares the image encoder session with the captioner (`loadBundle` loads it once and owns
+ * it); the pipeline itself never loads or releases anything.
  *
  * @example
  * ```ts
- * const towers = await ImageTextSimilarityPipeline.fromManifest(pool, bundle, manifest, "limner-mini");
- * const cosine = await towers.similarity(pixels, bucket, "a large red circle");
+ * const { similarity } = await loadBundle("models/limner-mini", { pool });
+ * const cosine = await similarity?.similarity(pixels, bucket, "a large red circle");
  * ```
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { AspectBucket, DEFAULT_BUCKETS } from "@limner/contracts";
-import { z } from "zod";
+import type { AspectBucket } from "@limner/contracts";
+import { DEFAULT_BUCKETS } from "@limner/contracts";
 import type { InferencePool } from "../backend/inference-pool";
 import type { TensorData } from "../backend/tensor-data";
-import { createTokenizer, type TextTokenizer } from "../tokenizers/load-tokenizer";
-
-/** The parts of `model.json` this pipeline reads; other fields are left alone. */
-const TowersManifest = z.object({
-  tokenizer: z.string().min(1),
-  buckets: z.array(AspectBucket).min(1).optional(),
-  components: z.object({
-    captioner_image_encoder: z.object({
-      file: z.string().min(1),
-      outputs: z.object({ image_embedding: z.object({ dtype: z.literal("float32") }) }),
-    }),
-    captioner_text_tower: z.object({
-      file: z.string().min(1),
-      inputs: z.object({ input_ids: z.object({ dtype: z.literal("int64") }) }),
-      outputs: z.object({ text_embedding: z.object({ dtype: z.literal("float32") }) }),
-      max_length: z.int().min(3),
-    }),
-  }),
-});
+import type { TextTokenizer } from "../tokenizers/load-tokenizer";
+import { checkBucketPixels } from "./bucket-pixels";
 
 /** How the text tower wants its input: `[BOS] words [EOS]`, at most `maxLength` ids. */
 export interface TextTowerInput {
   readonly bosId: number;
   readonly eosId: number;
+  /** Right-pads the shorter texts of a batch; the tower ignores it. */
+  readonly padId: number;
   readonly maxLength: number;
 }
 
@@ -57,6 +41,10 @@ export interface ImageTextSimilarityPipelineOptions {
   readonly textInput: TextTowerInput;
   /** Resolutions the encoder accepts (default: limner's three buckets). */
   readonly buckets?: readonly AspectBucket[];
+}
+
+interface RunOptions {
+  readonly signal?: AbortSignal;
 }
 
 export class ImageTextSimilarityPipeline {
@@ -75,48 +63,6 @@ export class ImageTextSimilarityPipeline {
   }
 
   /**
-   * Loads the image encoder and the text tower from the bundle at `bundleDir` into `pool`
-   * under `${modelId}/similarity/captioner_image_encoder` and
-   * `${modelId}/similarity/captioner_text_tower`.
-   */
-  static async fromManifest(
-    pool: InferencePool,
-    bundleDir: string,
-    manifest: unknown,
-    modelId: string,
-  ): Promise<ImageTextSimilarityPipeline> {
-    const parsed = TowersManifest.parse(manifest);
-    const { captioner_image_encoder: encoder, captioner_text_tower: tower } = parsed.components;
-    const tokenizer = createTokenizer(
-      JSON.parse(await readFile(join(bundleDir, parsed.tokenizer), "utf8")),
-    );
-    // The tower's input note: "[BOS] words [EOS]"; the tokenizer adds neither itself.
-    const bosId = tokenizer.tokenToId("[BOS]");
-    const eosId = tokenizer.tokenToId("[EOS]");
-    if (bosId === undefined || eosId === undefined) {
-      throw new Error("the bundle's tokenizer has no [BOS]/[EOS] tokens for the text tower");
-    }
-    const keys = {
-      imageEncoder: `${modelId}/similarity/captioner_image_encoder`,
-      textTower: `${modelId}/similarity/captioner_text_tower`,
-    };
-    await pool.loadSession(keys.imageEncoder, join(bundleDir, encoder.file));
-    try {
-      await pool.loadSession(keys.textTower, join(bundleDir, tower.file));
-    } catch (error) {
-      await pool.releaseSession(keys.imageEncoder);
-      throw error;
-    }
-    return new ImageTextSimilarityPipeline({
-      pool,
-      keys,
-      tokenizer,
-      textInput: { bosId, eosId, maxLength: tower.max_length },
-      buckets: parsed.buckets ?? DEFAULT_BUCKETS,
-    });
-  }
-
-  /**
    * Cosine similarity in [-1, 1] of the image (planar RGB in [0, 1] at `bucket`'s size, as
    * `toBucketTensor` returns; copied, not detached) and `text`. Words beyond the tower's
    * `max_length` are cut.
@@ -125,70 +71,95 @@ export class ImageTextSimilarityPipeline {
     pixels: Float32Array,
     bucket: AspectBucket,
     text: string,
-    options: { readonly signal?: AbortSignal } = {},
+    options: RunOptions = {},
   ): Promise<number> {
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const [image, prompt] = await Promise.all([
-      this.imageEmbedding(pixels, bucket, signal),
-      this.textEmbedding(text, signal),
+    options.signal?.throwIfAborted();
+    const [[image], [prompt]] = await Promise.all([
+      this.imageEmbeddings([pixels], bucket, options),
+      this.textEmbeddings([text], options),
     ]);
+    if (!image || !prompt) throw new Error("the towers returned no embedding");
     return cosine(image, prompt);
   }
 
-  /** Releases the encoder and text tower sessions from the pool. */
-  async dispose(): Promise<void> {
-    await Promise.all([
-      this.pool.releaseSession(this.keys.imageEncoder),
-      this.pool.releaseSession(this.keys.textTower),
-    ]);
-  }
-
-  private async imageEmbedding(
-    pixels: Float32Array,
+  /**
+   * `image_embedding` of each image (planar RGB in [0, 1] at `bucket`'s size; copied), from
+   * one encoder run over the batch. The vectors are L2-normalised by the model.
+   */
+  async imageEmbeddings(
+    images: readonly Float32Array[],
     bucket: AspectBucket,
-    signal: AbortSignal | undefined,
-  ): Promise<Float32Array> {
-    if (!this.buckets.some((b) => b.width === bucket.width && b.height === bucket.height)) {
-      throw new RangeError(`${bucket.width}×${bucket.height} is not one of this model's buckets`);
-    }
-    if (pixels.length !== 3 * bucket.width * bucket.height) {
-      throw new RangeError(
-        `pixels hold ${pixels.length} values; ${bucket.width}×${bucket.height} RGB needs ${3 * bucket.width * bucket.height}`,
-      );
-    }
-    const feeds: Record<string, TensorData> = {
-      // A copy: the pool transfers (detaches) the buffers it is given.
-      pixels: { type: "float32", dims: [1, 3, bucket.height, bucket.width], data: pixels.slice() },
-    };
-    const outputs = await this.pool.run(this.keys.imageEncoder, feeds, {
-      outputNames: ["image_embedding"],
-      ...(signal ? { signal } : {}),
+    options: RunOptions = {},
+  ): Promise<Float32Array[]> {
+    if (images.length === 0) return [];
+    const plane = 3 * bucket.width * bucket.height;
+    // A fresh buffer: the pool transfers (detaches) the buffers it is given.
+    const data = new Float32Array(images.length * plane);
+    images.forEach((pixels, i) => {
+      checkBucketPixels(this.buckets, bucket, pixels);
+      data.set(pixels, i * plane);
     });
-    return this.vector(outputs.image_embedding, this.keys.imageEncoder, "image_embedding");
+    const dims = [images.length, 3, bucket.height, bucket.width];
+    const outputs = await this.pool.run(
+      this.keys.imageEncoder,
+      { pixels: { type: "float32", dims, data } },
+      { outputNames: ["image_embedding"], ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    return this.rows(
+      outputs.image_embedding,
+      images.length,
+      this.keys.imageEncoder,
+      "image_embedding",
+    );
   }
 
-  private async textEmbedding(
-    text: string,
-    signal: AbortSignal | undefined,
-  ): Promise<Float32Array> {
-    const { bosId, eosId, maxLength } = this.textInput;
-    const words = this.tokenizer.encode(text).ids.slice(0, maxLength - 2);
-    const ids = BigInt64Array.from([bosId, ...words, eosId], BigInt);
-    // Batch of one, so no [PAD]: the tower ignores padding anyway.
+  /**
+   * `text_embedding` of each text, from one tower run: `[BOS] words [EOS]` (words beyond
+   * `max_length` cut), the shorter ones right-padded with `[PAD]`. L2-normalised by the model.
+   */
+  async textEmbeddings(
+    texts: readonly string[],
+    options: RunOptions = {},
+  ): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const { bosId, eosId, padId, maxLength } = this.textInput;
+    const rows = texts.map((text) => [
+      bosId,
+      ...this.tokenizer.encode(text).ids.slice(0, maxLength - 2),
+      eosId,
+    ]);
+    const length = Math.max(...rows.map((row) => row.length));
+    const ids = new BigInt64Array(rows.length * length).fill(BigInt(padId));
+    rows.forEach((row, b) => {
+      row.forEach((id, i) => {
+        ids[b * length + i] = BigInt(id);
+      });
+    });
     const outputs = await this.pool.run(
       this.keys.textTower,
-      { input_ids: { type: "int64", dims: [1, ids.length], data: ids } },
-      { outputNames: ["text_embedding"], ...(signal ? { signal } : {}) },
+      { input_ids: { type: "int64", dims: [rows.length, length], data: ids } },
+      { outputNames: ["text_embedding"], ...(options.signal ? { signal: options.signal } : {}) },
     );
-    return this.vector(outputs.text_embedding, this.keys.textTower, "text_embedding");
+    return this.rows(outputs.text_embedding, texts.length, this.keys.textTower, "text_embedding");
   }
 
-  private vector(tensor: TensorData | undefined, key: string, name: string): Float32Array {
-    if (tensor?.type !== "float32" || tensor.dims.length !== 2 || tensor.dims[0] !== 1) {
-      throw new Error(`${key} returned no float32 [1, dim] ${name}`);
+  /** The `batch` rows of a float32 [batch, dim] output, as views on its buffer. */
+  private rows(
+    tensor: TensorData | undefined,
+    batch: number,
+    key: string,
+    name: string,
+  ): Float32Array[] {
+    const dim = tensor?.dims[1];
+    if (
+      tensor?.type !== "float32" ||
+      tensor.dims.length !== 2 ||
+      tensor.dims[0] !== batch ||
+      !dim
+    ) {
+      throw new Error(`${key} returned no float32 [${batch}, dim] ${name}`);
     }
-    return tensor.data;
+    return Array.from({ length: batch }, (_, i) => tensor.data.subarray(i * dim, (i + 1) * dim));
   }
 }
 

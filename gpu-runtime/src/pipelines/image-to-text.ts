@@ -6,84 +6,44 @@
  * `count_grounding` in the manifest takes its count word from the encoder's `object_count`
  * (count-grounding.ts).
  *
- * The pipeline never touches onnxruntime: sessions live in an {@link InferencePool} under the
- * keys it is given, so tests can hand in any pool with any models behind those keys.
+ * The pipeline never touches onnxruntime and never loads: sessions live in an
+ * {@link InferencePool} under the keys it is given (`loadBundle` loads them, once, and owns
+ * them), so tests can hand in any pool with any models behind those keys.
  *
  * @example
  * ```ts
- * const manifest = JSON.parse(await readFile(join(bundle, "model.json"), "utf8"));
- * const captioner = await ImageToTextPipeline.fromManifest(pool, bundle, manifest, "limner-mini");
- * const text = await captioner.caption(pixels, bucket, { detail: "descriptive", beams: 1 });
- * await captioner.dispose();
+ * const { imageToText } = await loadBundle("models/limner-mini", { pool });
+ * const text = await imageToText?.caption(pixels, bucket, { detail: "descriptive", beams: 1 });
  * ```
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { AspectBucket, DEFAULT_BUCKETS } from "@limner/contracts";
-import { z } from "zod";
+import { type AspectBucket, DEFAULT_BUCKETS } from "@limner/contracts";
 import type { InferencePool } from "../backend/inference-pool";
 import type { TensorData } from "../backend/tensor-data";
-import { createTokenizer, type TextTokenizer } from "../tokenizers/load-tokenizer";
+import type { TextTokenizer } from "../tokenizers/load-tokenizer";
+import { checkBucketPixels } from "./bucket-pixels";
 import { beamSearch, greedyDecode, logSoftmax, type NextTokenScorer } from "./caption-decoding";
 import { withCountGrounding } from "./count-grounding";
 
-const TokenId = z.int().nonnegative();
+/** One variant of the decoder, picked by the mode token after `[BOS]`. */
+export interface CaptionMode {
+  readonly token: string;
+  readonly id: number;
+  readonly maxNewTokens: number;
+  /** The number words' ids ("one" first); the encoder's `object_count` picks among them. */
+  readonly countGrounding?: { readonly numberIds: readonly number[] };
+}
 
-/** The encoder output that grounds a mode's count word, and the number words' ids ("one" first). */
-const CountGroundingSpec = z
-  .object({
-    from: z.literal("captioner_image_encoder.object_count"),
-    number_ids: z.array(TokenId).min(1),
-  })
-  .transform((g) => ({ numberIds: g.number_ids }));
-
-const CaptionMode = z
-  .object({
-    token: z.string().min(1),
-    id: TokenId,
-    max_new_tokens: z.int().positive(),
-    count_grounding: CountGroundingSpec.optional(),
-  })
-  .transform((m) => ({
-    token: m.token,
-    id: m.id,
-    maxNewTokens: m.max_new_tokens,
-    countGrounding: m.count_grounding,
-  }));
-
-/**
- * The `decoding` block of the `captioner_text_decoder` component in `model.json`, translated
- * from the manifest's snake_case to the camelCase the pipeline uses.
- */
-export const CaptionDecoding = z
-  .object({
-    modes: z.object({ short: CaptionMode, descriptive: CaptionMode }),
-    bos_id: TokenId,
-    eos_id: TokenId,
-    pad_id: TokenId,
-    max_length: z.int().positive(),
-  })
-  .transform((d) => ({
-    modes: d.modes,
-    bosId: d.bos_id,
-    eosId: d.eos_id,
-    padId: d.pad_id,
-    maxLength: d.max_length,
-  }));
-/** The parsed (camelCase) form of {@link CaptionDecoding}. */
-export type CaptionDecoding = z.output<typeof CaptionDecoding>;
-
-/** The parts of `model.json` this pipeline reads; other fields are left alone. */
-const CaptionerManifest = z.object({
-  tokenizer: z.string().min(1),
-  buckets: z.array(AspectBucket).min(1).optional(),
-  components: z.object({
-    captioner_image_encoder: z.object({ file: z.string().min(1) }),
-    captioner_text_decoder: z.object({ file: z.string().min(1), decoding: CaptionDecoding }),
-  }),
-});
+/** How the text decoder is prompted and stopped (the manifest's `decoding` block). */
+export interface CaptionDecoding {
+  readonly modes: { readonly short: CaptionMode; readonly descriptive: CaptionMode };
+  readonly bosId: number;
+  readonly eosId: number;
+  readonly padId: number;
+  /** Decoder positions at most, the prompt included. */
+  readonly maxLength: number;
+}
 
 export type CaptionDetail = "short" | "descriptive";
 
@@ -122,48 +82,6 @@ export class ImageToTextPipeline {
     this.buckets = options.buckets ?? DEFAULT_BUCKETS;
     const { bosId, eosId, padId, modes } = options.decoding;
     this.specialIds = new Set([bosId, eosId, padId, modes.short.id, modes.descriptive.id]);
-  }
-
-  /**
-   * Loads the captioner's encoder and decoder from the bundle at `bundleDir` into `pool`
-   * (keys `${modelId}/captioner_image_encoder` and `${modelId}/captioner_text_decoder`) and
-   * checks that the manifest's token ids agree with the bundle's tokenizer.
-   */
-  static async fromManifest(
-    pool: InferencePool,
-    bundleDir: string,
-    manifest: unknown,
-    modelId: string,
-  ): Promise<ImageToTextPipeline> {
-    const parsed = CaptionerManifest.parse(manifest);
-    const { captioner_image_encoder: encoder, captioner_text_decoder: decoder } = parsed.components;
-    const tokenizer = createTokenizer(
-      JSON.parse(await readFile(join(bundleDir, parsed.tokenizer), "utf8")),
-    );
-    for (const mode of Object.values(decoder.decoding.modes)) {
-      const id = tokenizer.tokenToId(mode.token);
-      if (id !== mode.id) {
-        throw new Error(`model.json says ${mode.token} is id ${mode.id}, the tokenizer says ${id}`);
-      }
-    }
-    const keys = {
-      imageEncoder: `${modelId}/captioner_image_encoder`,
-      textDecoder: `${modelId}/captioner_text_decoder`,
-    };
-    await pool.loadSession(keys.imageEncoder, join(bundleDir, encoder.file));
-    try {
-      await pool.loadSession(keys.textDecoder, join(bundleDir, decoder.file));
-    } catch (error) {
-      await pool.releaseSession(keys.imageEncoder);
-      throw error;
-    }
-    return new ImageToTextPipeline({
-      pool,
-      keys,
-      tokenizer,
-      decoding: decoder.decoding,
-      buckets: parsed.buckets ?? DEFAULT_BUCKETS,
-    });
   }
 
   /**
@@ -209,14 +127,6 @@ export class ImageToTextPipeline {
     return this.detokenize(ids);
   }
 
-  /** Releases the encoder and decoder sessions from the pool. */
-  async dispose(): Promise<void> {
-    await Promise.all([
-      this.pool.releaseSession(this.keys.imageEncoder),
-      this.pool.releaseSession(this.keys.textDecoder),
-    ]);
-  }
-
   /** `image_tokens` of one image ([1, tokens, width]) and, when asked for, its `object_count`. */
   private async encode(
     pixels: Float32Array,
@@ -224,14 +134,7 @@ export class ImageToTextPipeline {
     withCount: boolean,
     signal: AbortSignal | undefined,
   ): Promise<{ imageTokens: TensorData & { type: "float32" }; objectCount?: number }> {
-    if (!this.buckets.some((b) => b.width === bucket.width && b.height === bucket.height)) {
-      throw new RangeError(`${bucket.width}×${bucket.height} is not one of this model's buckets`);
-    }
-    if (pixels.length !== 3 * bucket.width * bucket.height) {
-      throw new RangeError(
-        `pixels hold ${pixels.length} values; ${bucket.width}×${bucket.height} RGB needs ${3 * bucket.width * bucket.height}`,
-      );
-    }
+    checkBucketPixels(this.buckets, bucket, pixels);
     const feeds: Record<string, TensorData> = {
       // A copy: the pool transfers (detaches) the buffers it is given.
       pixels: { type: "float32", dims: [1, 3, bucket.height, bucket.width], data: pixels.slice() },

@@ -6,68 +6,33 @@
  * with that memory and `[BOS] generated…`, and the most likely next token is taken (greedy,
  * so equal prompts give equal rewrites) until `[EOS]` or the manifest's length limit.
  *
- * Sessions live in an {@link InferencePool}, so tests can hand in any tiny model.
+ * Sessions live in an {@link InferencePool} under the keys the pipeline is given; `loadBundle`
+ * loads them and owns them, so tests can hand in any tiny model.
  *
  * @example
  * ```ts
- * const upsampler = await PromptUpsamplerPipeline.fromManifest(pool, bundleDir, manifest, "limner-mini");
- * await upsampler.upsample("a red circle"); // "a large red circle on a white background ..."
- * await upsampler.dispose();
+ * const { upsampler } = await loadBundle("models/limner-mini", { pool });
+ * await upsampler?.upsample("a red circle"); // its descriptive rewrite
  * ```
  *
  * @module
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { z } from "zod";
 import type { InferencePool } from "../backend/inference-pool";
-import { createTokenizer, type TextTokenizer } from "../tokenizers/load-tokenizer";
+import { groundCaption, type Repair } from "../prompt-grounding/ground-caption";
+import { readPromptFacts } from "../prompt-grounding/prompt-facts";
+import { asEnglish, type TextTokenizer } from "../tokenizers/load-tokenizer";
 import { greedyDecode, logSoftmax, type NextTokenScorer } from "./caption-decoding";
 
-const TokenId = z.int().nonnegative();
-const TensorName = z.object({ name: z.string().min(1) });
-
-/** The `decoding` block of the `upsampler` component, in the pipeline's camelCase. */
-export const UpsamplerDecoding = z
-  .object({
-    strategy: z.literal("greedy").default("greedy"),
-    bos_id: TokenId,
-    eos_id: TokenId,
-    pad_id: TokenId,
-    /** Encoder ids at most, `[BOS]` and `[EOS]` included. */
-    max_input_length: z.int().min(3),
-    /** Decoder positions at most, `[BOS]` included. */
-    max_length: z.int().min(2),
-  })
-  .transform((d) => ({
-    bosId: d.bos_id,
-    eosId: d.eos_id,
-    padId: d.pad_id,
-    maxInputLength: d.max_input_length,
-    maxLength: d.max_length,
-  }));
-export type UpsamplerDecoding = z.output<typeof UpsamplerDecoding>;
-
-/** The parts of `model.json` this pipeline reads. */
-const UpsamplerManifest = z.object({
-  tokenizer: z.string().min(1),
-  components: z.object({
-    upsampler: z.object({
-      kind: z.literal("upsampler"),
-      encoder: z.object({
-        file: z.string().min(1),
-        inputs: z.object({ input_ids: TensorName }),
-        outputs: z.object({ memory: TensorName }),
-      }),
-      decoder: z.object({
-        file: z.string().min(1),
-        inputs: z.object({ memory: TensorName, input_ids: TensorName }),
-        outputs: z.object({ logits: TensorName }),
-      }),
-      decoding: UpsamplerDecoding,
-    }),
-  }),
-});
+/** The `decoding` block of the `upsampler` component (greedy), in camelCase. */
+export interface UpsamplerDecoding {
+  readonly bosId: number;
+  readonly eosId: number;
+  readonly padId: number;
+  /** Encoder ids at most, `[BOS]` and `[EOS]` included. */
+  readonly maxInputLength: number;
+  /** Decoder positions at most, `[BOS]` included. */
+  readonly maxLength: number;
+}
 
 export interface UpsamplerTensorNames {
   readonly encoder: { readonly inputIds: string; readonly memory: string };
@@ -90,6 +55,22 @@ export interface UpsampleOptions {
   readonly maxNewTokens?: number;
 }
 
+export interface UpsampledPrompt {
+  /** The rewrite to generate from and show users, in English. */
+  readonly text: string;
+  /** What the model itself wrote, in the world's word-level form. */
+  readonly modelText: string;
+  /** How the model's rewrite was repaired to keep the prompt's facts (`groundCaption`). */
+  readonly repair: Repair;
+}
+
+/** FNV-1a of the prompt: a repaired caption's phrasing is a function of the prompt alone. */
+function promptSeed(prompt: string): number {
+  let hash = 0x811c9dc5;
+  for (const char of prompt) hash = Math.imul(hash ^ (char.codePointAt(0) ?? 0), 0x01000193) >>> 0;
+  return hash;
+}
+
 export class PromptUpsamplerPipeline {
   readonly #o: PromptUpsamplerOptions;
   readonly #specialIds: ReadonlySet<number>;
@@ -101,74 +82,29 @@ export class PromptUpsamplerPipeline {
     this.#specialIds = new Set([bosId, eosId, padId, ...(unk === undefined ? [] : [unk])]);
   }
 
-  /**
-   * Loads the upsampler's encoder and decoder from the bundle at `bundleDir` into `pool` (keys
-   * `${modelId}/upsampler_encoder` and `${modelId}/upsampler_decoder`) with the bundle's
-   * tokenizer, checking the manifest's special ids against it.
-   */
-  static async fromManifest(
-    pool: InferencePool,
-    bundleDir: string,
-    manifest: unknown,
-    modelId: string,
-  ): Promise<PromptUpsamplerPipeline> {
-    const parsed = UpsamplerManifest.parse(manifest);
-    const { encoder, decoder, decoding } = parsed.components.upsampler;
-    const tokenizer = createTokenizer(
-      JSON.parse(await readFile(join(bundleDir, parsed.tokenizer), "utf8")),
-    );
-    for (const [token, id] of [
-      ["[BOS]", decoding.bosId],
-      ["[EOS]", decoding.eosId],
-      ["[PAD]", decoding.padId],
-    ] as const) {
-      const actual = tokenizer.tokenToId(token);
-      if (actual !== id) {
-        throw new Error(`model.json says ${token} is id ${id}, the tokenizer says ${actual}`);
-      }
-    }
-    const keys = {
-      encoder: `${modelId}/upsampler_encoder`,
-      decoder: `${modelId}/upsampler_decoder`,
-    };
-    await pool.loadSession(keys.encoder, join(bundleDir, encoder.file));
-    try {
-      await pool.loadSession(keys.decoder, join(bundleDir, decoder.file));
-    } catch (error) {
-      await pool.releaseSession(keys.encoder);
-      throw error;
-    }
-    return new PromptUpsamplerPipeline({
-      pool,
-      keys,
-      tokenizer,
-      decoding,
-      names: {
-        encoder: { inputIds: encoder.inputs.input_ids.name, memory: encoder.outputs.memory.name },
-        decoder: {
-          memory: decoder.inputs.memory.name,
-          inputIds: decoder.inputs.input_ids.name,
-          logits: decoder.outputs.logits.name,
-        },
-      },
-    });
-  }
-
   /** Most new tokens a rewrite can have: the decoder's positions less the `[BOS]` prefix. */
   get maxNewTokens(): number {
     return this.#o.decoding.maxLength - 1;
   }
 
   /**
-   * The descriptive rewrite of `prompt`: generated words joined by single spaces, special
-   * tokens dropped. A model that writes nothing leaves the prompt as it was, so generation
-   * always has text to condition on. Rejects with the signal's reason once it aborts.
+   * The descriptive rewrite of `prompt`, in English ("A large red circle is in the centre.
+   * ..."): the model's greedy rewrite, kept when it states everything the prompt does and
+   * repaired otherwise (`groundCaption`). A model that writes nothing leaves the prompt as it
+   * was, so generation always has text to condition on. Rejects with the signal's reason once
+   * it aborts.
    */
   async upsample(prompt: string, options: UpsampleOptions = {}): Promise<string> {
+    return (await this.upsampleDetailed(prompt, options)).text;
+  }
+
+  /** `upsample`, with the model's own rewrite and how it was repaired (for evaluation). */
+  async upsampleDetailed(prompt: string, options: UpsampleOptions = {}): Promise<UpsampledPrompt> {
     const { signal } = options;
     signal?.throwIfAborted();
+    const { tokenizer } = this.#o;
     const { bosId, eosId, maxInputLength } = this.#o.decoding;
-    const words = this.#o.tokenizer.encode(prompt).ids.slice(0, maxInputLength - 2);
+    const words = tokenizer.encode(prompt).ids.slice(0, maxInputLength - 2);
     const memory = await this.#encode([bosId, ...words, eosId], signal);
     const maxNewTokens = Math.min(this.maxNewTokens, options.maxNewTokens ?? this.maxNewTokens);
     const ids = await greedyDecode(this.#scorer(memory, signal), {
@@ -177,20 +113,11 @@ export class PromptUpsamplerPipeline {
       maxNewTokens,
       ...(signal ? { signal } : {}),
     });
-    const text = ids
-      .filter((id) => !this.#specialIds.has(id))
-      .map((id) => this.#o.tokenizer.decode([id]))
-      .filter((word) => word.length > 0)
-      .join(" ");
-    return text.length > 0 ? text : prompt;
-  }
-
-  /** Releases the encoder and decoder sessions from the pool. */
-  async dispose(): Promise<void> {
-    await Promise.all([
-      this.#o.pool.releaseSession(this.#o.keys.encoder),
-      this.#o.pool.releaseSession(this.#o.keys.decoder),
-    ]);
+    const kept = ids.filter((id) => !this.#specialIds.has(id));
+    const modelText = kept.length > 0 ? tokenizer.decode(kept) : prompt;
+    const grounded = groundCaption(readPromptFacts(prompt), modelText, promptSeed(prompt));
+    // The tokenizer's English form: encoding it gives the ids of the word-level caption again.
+    return { text: asEnglish(grounded.text), modelText, repair: grounded.repair };
   }
 
   async #encode(ids: readonly number[], signal: AbortSignal | undefined) {

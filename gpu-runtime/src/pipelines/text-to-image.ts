@@ -13,7 +13,14 @@
  */
 import type { Decoder, SchedulerName } from "@limner/contracts";
 import type { InferencePool } from "../backend/inference-pool";
-import { float32, int32, int64, type SessionInfo, type TensorData } from "../backend/tensor-data";
+import {
+  float32,
+  int32,
+  int64,
+  type LoadedSession,
+  type SessionInfo,
+  type TensorData,
+} from "../backend/tensor-data";
 import { SeededRandom } from "../random/seeded-random";
 import type { Scheduler } from "../schedulers/scheduler";
 import type { TextTokenizer } from "../tokenizers/load-tokenizer";
@@ -38,11 +45,6 @@ export const OPTIMUM_TENSOR_NAMES: TextToImageTensorNames = Object.freeze({
   },
   vaeDecoder: { latents: "latent_sample", output: "sample" },
 });
-
-export interface LoadedSession {
-  key: string;
-  info: SessionInfo;
-}
 
 export interface TextToImageComponents {
   pool: InferencePool;

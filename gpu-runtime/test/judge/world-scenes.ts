@@ -13,6 +13,7 @@ import { z } from "zod";
 import type { RgbImage } from "../../src/judge/rgb-image";
 
 const GPU_RUNTIME = resolve(import.meta.dirname, "../..");
+const REPO = resolve(GPU_RUNTIME, ".."); // the training package lives at its top level
 export const WORLD_SEED = 900_001;
 
 const Entry = z.object({
@@ -42,7 +43,7 @@ export async function renderWorldScenes(count: number, swaps: number): Promise<W
   const run = spawnSync(
     "/usr/bin/python3",
     [script, out, String(WORLD_SEED), String(count), String(swaps)],
-    { cwd: GPU_RUNTIME, encoding: "utf8", env: { ...process.env, PYTHONPATH: GPU_RUNTIME } },
+    { cwd: REPO, encoding: "utf8", env: { ...process.env, PYTHONPATH: REPO } },
   );
   if (run.status !== 0) throw new Error(`render-scenes.py failed: ${run.stderr}`);
   const entries = z.array(Entry).parse(JSON.parse(readFileSync(join(out, "index.json"), "utf8")));

@@ -3,14 +3,17 @@
  * worker, with scenes drawn as SVG in the shapes world's look (palette and geometry from
  * `training/world/vocab.py` and `render.py`, hard edges) and sent through the API's image path.
  */
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { closestBucket } from "@limner/contracts";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InferencePool } from "../../src/backend/inference-pool";
 import { checkImage, toBucketTensor } from "../../src/images/image-input";
-import { cosine, ImageTextSimilarityPipeline } from "../../src/pipelines/image-text-similarity";
+import { type LimnerBundle, loadBundle } from "../../src/models/load-bundle";
+import {
+  cosine,
+  type ImageTextSimilarityPipeline,
+} from "../../src/pipelines/image-text-similarity";
 
 const BUNDLE = resolve(import.meta.dirname, "../../models/limner-mini");
 const MAX_PIXELS = 1024 * 1024;
@@ -39,16 +42,18 @@ async function scene(shape: "circle" | "square", fill: string) {
 }
 
 let pool: InferencePool;
+let bundle: LimnerBundle;
 let towers: ImageTextSimilarityPipeline;
 
 beforeAll(async () => {
   pool = await InferencePool.start({ workers: 1, executionProviders: ["cpu"], intraOpThreads: 1 });
-  const manifest: unknown = JSON.parse(readFileSync(join(BUNDLE, "model.json"), "utf8"));
-  towers = await ImageTextSimilarityPipeline.fromManifest(pool, BUNDLE, manifest, "limner-mini");
+  bundle = await loadBundle(BUNDLE, { pool });
+  if (!bundle.similarity) throw new Error("limner-mini has no contrastive towers");
+  towers = bundle.similarity;
 });
 
 afterAll(async () => {
-  await towers?.dispose();
+  await bundle?.dispose();
   await pool?.close();
 });
 
@@ -85,6 +90,26 @@ describe("ImageTextSimilarityPipeline on limner-mini", { timeout: 60_000 }, () =
     const second = await towers.similarity(pixels, bucket, "a red circle");
     expect(second).toBe(first);
     expect(pixels.length).toBe(3 * 128 * 128);
+  });
+
+  it("embeds batches as it embeds one: unit vectors, short texts padded without effect", async () => {
+    const red = await scene("circle", RED);
+    const blue = await scene("square", BLUE);
+    const texts = ["a red circle", "a large blue square in the centre ."];
+    const images = await towers.imageEmbeddings([red.pixels, blue.pixels], red.bucket);
+    const prompts = await towers.textEmbeddings(texts);
+    expect([images.length, prompts.length]).toEqual([2, 2]);
+    const [alone] = await towers.textEmbeddings([texts[0] ?? ""]);
+    const [redAlone] = await towers.imageEmbeddings([red.pixels], red.bucket);
+    for (const vector of [...images, ...prompts]) {
+      expect(Math.hypot(...vector)).toBeCloseTo(1, 5);
+    }
+    expect(cosine(prompts[0] ?? Float32Array.of(), alone ?? Float32Array.of())).toBeCloseTo(1, 5);
+    expect(cosine(images[0] ?? Float32Array.of(), redAlone ?? Float32Array.of())).toBeCloseTo(1, 5);
+    expect(cosine(images[0] ?? Float32Array.of(), prompts[0] ?? Float32Array.of())).toBeCloseTo(
+      await towers.similarity(red.pixels, red.bucket, texts[0] ?? ""),
+      5,
+    );
   });
 
   it("rejects an aborted signal", async () => {

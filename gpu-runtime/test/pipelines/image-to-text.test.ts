@@ -4,19 +4,19 @@
  * grid placement and radii from `training/world/vocab.py` and `render.py`, hard edges), then
  * go through the same image path as an API request: PNG → base64 → checkImage → bucket tensor.
  */
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { closestBucket } from "@limner/contracts";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InferencePool } from "../../src/backend/inference-pool";
 import { checkImage, toBucketTensor } from "../../src/images/image-input";
+import { type LimnerBundle, loadBundle } from "../../src/models/load-bundle";
 import {
   beamSearch,
   greedyDecode,
   type NextTokenScorer,
 } from "../../src/pipelines/caption-decoding";
-import { ImageToTextPipeline } from "../../src/pipelines/image-to-text";
+import type { ImageToTextPipeline } from "../../src/pipelines/image-to-text";
 
 const BUNDLE = resolve(import.meta.dirname, "../../models/limner-mini");
 const MAX_PIXELS = 1024 * 1024;
@@ -59,6 +59,7 @@ async function renderScene(
 }
 
 let pool: InferencePool;
+let bundle: LimnerBundle;
 let captioner: ImageToTextPipeline;
 let buckets: ImageToTextPipeline["buckets"];
 
@@ -81,13 +82,14 @@ const BLUE_SQUARE: SceneObject = { shape: "square", colour: "blue", size: "large
 
 beforeAll(async () => {
   pool = await InferencePool.start({ workers: 1, executionProviders: ["cpu"], intraOpThreads: 1 });
-  const manifest: unknown = JSON.parse(readFileSync(join(BUNDLE, "model.json"), "utf8"));
-  captioner = await ImageToTextPipeline.fromManifest(pool, BUNDLE, manifest, "limner-mini");
+  bundle = await loadBundle(BUNDLE, { pool });
+  if (!bundle.imageToText) throw new Error("limner-mini has no captioner");
+  captioner = bundle.imageToText;
   buckets = captioner.buckets;
 });
 
 afterAll(async () => {
-  await captioner?.dispose();
+  await bundle?.dispose();
   await pool?.close();
 });
 
@@ -176,14 +178,6 @@ describe("ImageToTextPipeline on limner-mini", { timeout: 60_000 }, () => {
     await expect(
       captioner.caption(new Float32Array(3 * 128 * 128), square, { ...options, beams: 0 }),
     ).rejects.toThrow(RangeError);
-  });
-
-  it("fromManifest refuses a manifest without a decoding section", async () => {
-    const manifest = JSON.parse(readFileSync(join(BUNDLE, "model.json"), "utf8"));
-    delete manifest.components.captioner_text_decoder.decoding;
-    await expect(
-      ImageToTextPipeline.fromManifest(pool, BUNDLE, manifest, "broken"),
-    ).rejects.toThrow(/decoding/);
   });
 });
 

@@ -6,11 +6,13 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { capabilitiesOf, ModelManifest, type RuntimeModel } from "@limner/contracts";
+import { capabilitiesOf, type RuntimeModel } from "@limner/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InferencePool } from "../../src/backend/inference-pool";
+import { type BundleManifest, readBundleManifest } from "../../src/models/bundle-manifest";
 import { loadDiffusersModel } from "../../src/models/diffusers-model";
 import { loadLimnerModel } from "../../src/models/limner-model";
+import { loadBundle } from "../../src/models/load-bundle";
 import type { LoadedModel } from "../../src/models/loaded-model";
 import type { RgbImage } from "../../src/pipelines/latent-image";
 import { PipelineInputError } from "../../src/pipelines/pipeline-error";
@@ -23,11 +25,7 @@ import type {
 const TINY_LIMNER = resolve(import.meta.dirname, "../fixtures/tiny-limner");
 const TINY_SD = resolve(import.meta.dirname, "../fixtures/tiny-sd");
 
-function readManifest(dir: string): ModelManifest {
-  return ModelManifest.parse(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")));
-}
-
-function infoOf(manifest: ModelManifest): RuntimeModel {
+function infoOf(manifest: BundleManifest): RuntimeModel {
   return {
     id: manifest.id,
     version: manifest.version,
@@ -44,7 +42,7 @@ let sd: LoadedModel;
 
 beforeAll(async () => {
   pool = await InferencePool.start({ workers: 1, executionProviders: ["cpu"], intraOpThreads: 1 });
-  const manifest = readManifest(TINY_LIMNER);
+  const manifest = readBundleManifest(TINY_LIMNER);
   limner = await loadLimnerModel(pool, TINY_LIMNER, manifest, infoOf(manifest));
   sd = await loadDiffusersModel(pool, TINY_SD, {
     ...infoOf(manifest),
@@ -142,12 +140,11 @@ describe("tiny-limner from model.json", () => {
   it("refuses a bundle whose generation contract is incomplete", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tiny-limner-broken-"));
     cpSync(TINY_LIMNER, dir, { recursive: true });
-    const raw = readManifest(dir);
-    const { vae_decoder: _dropped, ...components } = raw.components;
-    writeFileSync(join(dir, "model.json"), JSON.stringify({ ...raw, components }));
-    const manifest = readManifest(dir);
-    await expect(loadLimnerModel(pool, dir, manifest, infoOf(manifest))).rejects.toThrow(
-      /incomplete generation contract[\s\S]*vae_decoder/,
+    const raw = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
+    delete raw.components.vae_decoder;
+    writeFileSync(join(dir, "model.json"), JSON.stringify(raw));
+    await expect(loadBundle(dir, { pool })).rejects.toThrow(
+      /model\.json[\s\S]*incomplete generation contract[\s\S]*vae_decoder/,
     );
   });
 });

@@ -99,6 +99,22 @@ describe("word-level tokenizer of a limner bundle", () => {
     expect(ids).toEqual([words.a, words["[UNK]"], words.on, words.a, words["[UNK]"]]);
   });
 
+  it("decodes to English and encodes English back to the same ids", async () => {
+    // limner-mini's own vocabulary: the fixture's is too small for a whole caption.
+    const tokenizer = await loadTokenizer(
+      fileURLToPath(new URL("../../models/limner-mini", import.meta.url)),
+    );
+    const world =
+      "two objects on a white background . a red star , large and striped , is at the top .";
+    const { ids } = tokenizer.encode(world);
+    const english = tokenizer.decode(ids, { english: true });
+    expect(english).toBe(
+      "Two objects on a white background. A red star, large and striped, is at the top.",
+    );
+    expect(tokenizer.encode(english).ids).toEqual(ids);
+    expect(tokenizer.decode(ids)).not.toMatch(/^T/);
+  });
+
   it("says so when a vocabulary without [UNK] meets an unknown word", () => {
     const tokenizer = createTokenizer({ ...json, model: { ...json.model, unk_token: undefined } });
     expect(tokenizer.encode("a red star").ids).toEqual([words.a, words.red, words.star]);

@@ -1,0 +1,205 @@
+/**
+ * loadBundle on real bundles through a real InferencePool worker: the committed limner-mini
+ * (every pipeline; captioner and similarity on one image-encoder session) and copies of the
+ * tiny-limner fixture with one component broken, watching which sessions enter and leave the
+ * pool.
+ */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InferencePool } from "../../src/backend/inference-pool";
+import { BundleManifest } from "../../src/models/bundle-manifest";
+import { loadBundle } from "../../src/models/load-bundle";
+
+const LIMNER_MINI = resolve(import.meta.dirname, "../../models/limner-mini");
+const TINY_LIMNER = resolve(import.meta.dirname, "../fixtures/tiny-limner");
+
+let pool: InferencePool;
+
+beforeAll(async () => {
+  pool = await InferencePool.start({ workers: 1, executionProviders: ["cpu"], intraOpThreads: 1 });
+});
+afterAll(async () => {
+  await pool?.close();
+});
+
+/** `pool`, recording every session key it loads and releases. */
+function watchedPool() {
+  const loaded: string[] = [];
+  const released: string[] = [];
+  const watched = new Proxy(pool, {
+    get(target, prop) {
+      if (prop === "loadSession") {
+        return async (key: string, path: string) => {
+          const info = await target.loadSession(key, path);
+          loaded.push(key);
+          return info;
+        };
+      }
+      if (prop === "releaseSession") {
+        return async (key: string) => {
+          released.push(key);
+          await target.releaseSession(key);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { pool: watched, loaded, released };
+}
+
+/** The fields of tiny-limner's `model.json` the tests break. */
+interface TinyManifest {
+  components: {
+    denoiser: { outputs: { prediction: { name: string } } };
+    upsampler: { decoding: { eos_id: number } };
+  };
+}
+
+/** A copy of tiny-limner with `change` applied to its parsed `model.json`. */
+function tinyLimnerCopy(change: (manifest: TinyManifest) => void = () => {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "tiny-limner-"));
+  cpSync(TINY_LIMNER, dir, { recursive: true });
+  const manifest: TinyManifest = JSON.parse(readFileSync(join(dir, "model.json"), "utf8"));
+  change(manifest);
+  writeFileSync(join(dir, "model.json"), JSON.stringify(manifest));
+  return dir;
+}
+
+const sorted = (keys: readonly string[]) => [...keys].sort();
+
+/** The pool no longer runs any of `keys`. */
+async function expectGone(keys: readonly string[]) {
+  for (const key of keys) {
+    await expect(pool.run(key, {})).rejects.toMatchObject({ code: "UNKNOWN_SESSION" });
+  }
+}
+
+describe("loadBundle", { timeout: 60_000 }, () => {
+  it("loads every limner-mini component once; captioner and similarity share the encoder", async () => {
+    const { pool: watched, loaded, released } = watchedPool();
+    const bundle = await loadBundle(LIMNER_MINI, { pool: watched });
+    const { imageToText, similarity, textToImage, upsampler } = bundle;
+    if (!imageToText || !similarity) throw new Error("no captioner or towers");
+    expect(textToImage?.decoders).toEqual(["vae", "consistency"]);
+    expect(upsampler).toBeDefined();
+    expect(bundle.generationDefaults).toMatchObject({ steps: 20, scheduler: "euler" });
+
+    expect(imageToText.keys.imageEncoder).toBe("limner-mini/captioner_image_encoder");
+    expect(similarity.keys.imageEncoder).toBe(imageToText.keys.imageEncoder);
+    // One session per ONNX file of the bundle: 3 captioner + 4 image + 2 upsampler graphs.
+    expect(loaded).toHaveLength(9);
+    expect(new Set(loaded).size).toBe(9);
+    expect(loaded.filter((key) => key.endsWith("captioner_image_encoder"))).toHaveLength(1);
+
+    // Both pipelines run on the shared session.
+    const bucket = { name: "square", width: 128, height: 128 };
+    const pixels = new Float32Array(3 * 128 * 128).fill(0.9);
+    await expect(
+      imageToText.caption(pixels, bucket, { detail: "short", beams: 1 }),
+    ).resolves.toEqual(expect.any(String));
+    await expect(similarity.similarity(pixels, bucket, "a red circle")).resolves.toEqual(
+      expect.any(Number),
+    );
+
+    await bundle.dispose();
+    expect(sorted(released)).toEqual(sorted(loaded));
+    await bundle.dispose();
+    expect(released).toHaveLength(9);
+    await expectGone(loaded);
+  });
+
+  it("dispose releases each tiny-limner session exactly once", async () => {
+    const { pool: watched, loaded, released } = watchedPool();
+    const bundle = await loadBundle(TINY_LIMNER, { pool: watched, keyPrefix: "tiny-dispose" });
+    expect(bundle.imageToText).toBeUndefined();
+    expect(bundle.similarity).toBeUndefined();
+    expect(sorted(loaded)).toEqual(
+      [
+        "consistency_decoder",
+        "denoiser",
+        "text_encoder",
+        "upsampler_decoder",
+        "upsampler_encoder",
+        "vae_decoder",
+      ].map((c) => `tiny-dispose/${c}`),
+    );
+    await Promise.all([bundle.dispose(), bundle.dispose()]);
+    expect(sorted(released)).toEqual(sorted(loaded));
+    await expectGone(loaded);
+  });
+
+  it("releases what it had loaded when a component's file is broken", async () => {
+    const dir = tinyLimnerCopy();
+    writeFileSync(join(dir, "upsampler_decoder.onnx"), "not an onnx file");
+    const { pool: watched, loaded, released } = watchedPool();
+    await expect(
+      loadBundle(dir, { pool: watched, keyPrefix: "tiny-broken" }),
+    ).rejects.toMatchObject({ code: "LOAD_FAILED", session: "tiny-broken/upsampler_decoder" });
+    // Everything before the upsampler's decoder had loaded, and went again.
+    expect(loaded).toHaveLength(5);
+    expect(sorted(released)).toEqual(sorted(loaded));
+    await expectGone(loaded);
+  });
+
+  it("releases the session whose file lacks a tensor the manifest names, with the rest", async () => {
+    const dir = tinyLimnerCopy((m) => {
+      m.components.denoiser.outputs.prediction.name = "no_such_output";
+    });
+    const { pool: watched, loaded, released } = watchedPool();
+    await expect(loadBundle(dir, { pool: watched, keyPrefix: "tiny-names" })).rejects.toThrow(
+      /tiny-names\/denoiser: the manifest names output 'no_such_output'/,
+    );
+    expect(loaded).toEqual(["tiny-names/text_encoder", "tiny-names/denoiser"]);
+    expect(sorted(released)).toEqual(sorted(loaded));
+  });
+
+  it("refuses manifest token ids the tokenizer disagrees with, releasing what had loaded", async () => {
+    const dir = tinyLimnerCopy((m) => {
+      m.components.upsampler.decoding.eos_id = 7;
+    });
+    const { pool: watched, loaded, released } = watchedPool();
+    await expect(loadBundle(dir, { pool: watched, keyPrefix: "tiny-ids" })).rejects.toThrow(
+      /\[EOS\] is id 7, the tokenizer says 2/,
+    );
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(sorted(released)).toEqual(sorted(loaded));
+  });
+});
+
+describe("BundleManifest", () => {
+  const limnerMini = () => JSON.parse(readFileSync(join(LIMNER_MINI, "model.json"), "utf8"));
+
+  it("gives the captioner's decoding block in the pipeline's camelCase", () => {
+    const decoding = BundleManifest.parse(limnerMini()).components.captioner_text_decoder?.decoding;
+    expect(decoding).toMatchObject({ bosId: 1, eosId: 2, padId: 0, maxLength: 112 });
+    expect(decoding?.modes.descriptive.countGrounding?.numberIds).toEqual([83, 127, 121, 48]);
+    expect(decoding?.modes.short.countGrounding).toBeUndefined();
+  });
+
+  it("refuses a text decoder without its decoding block", () => {
+    const manifest = limnerMini();
+    delete manifest.components.captioner_text_decoder.decoding;
+    const parsed = BundleManifest.safeParse(manifest);
+    expect(parsed.error?.issues[0]?.path).toEqual([
+      "components",
+      "captioner_text_decoder",
+      "decoding",
+    ]);
+  });
+
+  it("refuses a default consistency decoder the bundle lacks, and buckets the VAE cannot fit", () => {
+    const manifest = limnerMini();
+    delete manifest.components.consistency_decoder;
+    manifest.generation.defaults.decoder = "consistency";
+    manifest.components.vae_decoder.downsample_factor = 16;
+    manifest.buckets = [{ name: "odd", width: 120, height: 128 }];
+    const messages = BundleManifest.safeParse(manifest).error?.issues.map((i) => i.message);
+    expect(messages).toEqual([
+      "the default decoder is 'consistency' but there is no consistency_decoder",
+      "odd (120×128) is not a multiple of the VAE's downsample_factor 16",
+    ]);
+  });
+});

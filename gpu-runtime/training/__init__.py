@@ -1,4 +1,0 @@
-"""Limner-mini data loop: shapes world, CoCa-style captioner, recaptioning, judge, ONNX export.
-
-Run everything with ``cd gpu-runtime && /usr/bin/python3 -m training.data``.
-"""

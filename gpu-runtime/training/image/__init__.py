@@ -1,1 +1,0 @@
-"""Text-to-image side of Limner-mini: user-like prompts and the learned prompt upsampler."""

@@ -1,0 +1,155 @@
+"""The limner-mini image model with one command, deterministic for a seed:
+
+    /usr/bin/python3 -m training.image [--quick] [--seed N] [--out DIR] [--work DIR]
+
+Stages: VAE -> recaption + latents -> text encoder + U-Net on the 95 % descriptive blend ->
+consistency decoder (teacher, then 2-step distillation) -> export into
+the bundle (model.json gains the generation components) -> evaluation through the exported
+ONNX models (onnxruntime-node, gpu-runtime/eval/eval-image.ts) -> model card section.
+
+The prompt upsampler has its own command (`python3 -m training.upsampler`); the evaluation's
+short+upsample prompts use the bundle's. Needs the data loop's captioner (`python3 -m training.data`, same seed): its checkpoint
+recaptions the unlabelled images. Finished stages found in --work are resumed, so pass a
+fresh --work after code changes. The default run writes models/limner-mini; --quick runs
+every stage at toy sizes into a temp dir (random captioner weights) in about a minute.
+"""
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from ..captioner.tokenizer import SPECIALS, Tokenizer, build_vocab
+from ..paths import BUNDLE
+from ..upsampler.export import copy_upsampler
+from .bundle import merge_manifest
+from .card import write_image_card
+from .config import CONFIGS, RUNS, TRAINING_BLEND
+from .consistency import distill, export_consistency, export_teacher, measure_decoders, train_teacher
+from .dataset import LatentNorm, blend_ids, encode_latents, frame, recaption
+from .evaluate import evaluate_bundle
+from .export import Denormalised, export_text_to_latent, export_vae_decoder, export_vae_encoder
+from .train_denoiser import train_denoiser
+from .vae import measure_vae, train_vae
+
+VAE_LR = 6e-4  # 1e-3 once collapsed to predicting flat background after warm-up
+STAGES = ("vae", "data", "denoiser", "consistency")
+
+
+def captioner_checkpoint(seed: int) -> Path:
+    return RUNS / f"full-seed{seed}" / "checkpoints" / "stage_descriptive_polish2.pt"
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="every stage at toy sizes (about a minute)")
+    ap.add_argument("--config", choices=sorted(CONFIGS), default="full",
+                    help="run sizes; `gpu` resumes a denoiser trained by training.image.gpu_denoiser")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, help="bundle dir (default: models/limner-mini, or a temp dir with --quick)")
+    ap.add_argument("--work", type=Path, help="scratch dir (default: training/runs/image-seed<N>, or inside --out with --quick)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--skip-eval", action="store_true", help="export only; keep the card's previous evaluation")
+    ap.add_argument("--stop-after", choices=STAGES, help="train up to this stage (its checkpoints kept) and stop")
+    args = ap.parse_args(argv)
+    cfg = CONFIGS["quick" if args.quick else args.config]
+    out = args.out or (Path(tempfile.mkdtemp(prefix="limner-image-quick-")) if args.quick else BUNDLE)
+    run_name = f"image-gpu-seed{args.seed}" if cfg.name == "gpu" else f"image-seed{args.seed}"
+    work = args.work or ((out / "work") if args.quick else RUNS / run_name)
+    copy_upsampler(BUNDLE, out)  # a no-op for the committed bundle, which has its own
+    ckpt = work / "checkpoints"
+    ckpt.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    # Denormal floats can make CPU steps many times slower; they carry nothing we need.
+    torch.set_flush_denormal(True)
+    t0 = time.time()
+
+    def log(msg: str) -> None:
+        print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
+
+    seconds: dict[str, float] = {}
+    metrics: dict = {"seed": args.seed, "config": cfg.name, "seconds": seconds,
+                     "suite_per_category": cfg.suite_per_category, "decoder_eval": cfg.decoder_eval,
+                     "teacher_eval_steps": cfg.teacher_eval_steps}
+    log(f"limner-mini image model: config={cfg.name} seed={args.seed} out={out} work={work}")
+    tok = Tokenizer(build_vocab())
+    special_ids = {t: tok.id(t) for t in SPECIALS}
+
+    log("stage 1/6 vae: 8x downsampling, 4 latent channels")
+    vae, seconds["vae"] = train_vae(args.seed, cfg.vae_steps, cfg.vae_batch, cfg.vae_crop, VAE_LR, ckpt / "vae.pt", log)
+    vae.requires_grad_(False)
+    metrics["vae"] = measure_vae(vae, args.seed, cfg.vae_eval)
+    log(f"  {json.dumps(metrics['vae'])}")
+    if args.stop_after == "vae":
+        return metrics
+
+    log(f"stage 2/6 data: recaption {cfg.recaption_size} unlabelled images, encode latents, caption blend")
+    started = time.time()
+    rows = recaption(None if args.quick else captioner_checkpoint(args.seed), tok, args.seed,
+                     cfg.recaption_size, work / "manifest.jsonl", log)
+    latents = encode_latents(vae, rows, work / "latents.pt", log=log)
+    kind, ratio = TRAINING_BLEND
+    caption_ids, realised = blend_ids(tok, rows, ratio, kind, args.seed)
+    norm = LatentNorm.of(latents)
+    # Recaptioning and encoding are reused from --work when present: keep the time they took.
+    data_time = work / "data_seconds.json"
+    if not data_time.exists():
+        data_time.write_text(json.dumps({"seconds": time.time() - started}))
+    seconds["data"] = json.loads(data_time.read_text())["seconds"]
+    metrics["data"] = {"images": len(rows), "blend": {"kind": kind, "ratio": ratio, "realised": realised},
+                       "buckets": {b: len(r) for b, r in latents.rows.items()}, "latent_norm": norm.to_json()}
+    log(f"  {json.dumps(metrics['data'])}")
+    if args.stop_after == "data":
+        return metrics
+
+    log("stage 3/6 denoiser: text encoder + 3-stage U-Net, caption dropout, EMA")
+    denoiser = train_denoiser(tok.size, latents, caption_ids, frame(tok, ""), norm,
+                              cfg.denoiser, args.seed, ckpt / "denoiser.pt", log)
+    model, seconds["denoiser"] = denoiser.model, denoiser.seconds
+    metrics["denoiser"] = {**cfg.denoiser.__dict__, "device": denoiser.device,
+                           "params": {"text_encoder": sum(p.numel() for p in model.text.parameters()),
+                                      "unet": sum(p.numel() for p in model.unet.parameters())}}
+    if args.stop_after == "denoiser":
+        return metrics
+
+    log("stage 4/6 consistency decoder: pixel-space teacher, then 2-step consistency distillation")
+    teacher, seconds["consistency_teacher"] = train_teacher(vae, args.seed, cfg.teacher_steps, cfg.decoder_batch,
+                                                            ckpt / "consistency_teacher.pt", log)
+    student, seconds["consistency_distill"] = distill(teacher, vae, args.seed, cfg.distill_steps, cfg.decoder_batch,
+                                                      ckpt / "consistency_student.pt", log)
+    if args.stop_after == "consistency":
+        return metrics
+
+    log("stage 5/6 export: ONNX (opset 17) into the bundle, model.json generation section")
+    components = {**export_text_to_latent(model, out, special_ids), **export_vae_decoder(vae, out, norm)}
+    sigmas = student.sampling_sigmas
+    metrics["consistency"] = {"teacher_steps": cfg.teacher_steps, "distill_steps": cfg.distill_steps,
+                              "batch_size": cfg.decoder_batch, "sigmas": list(sigmas), "sigma_min": student.sigma_min}
+    components["consistency_decoder"] = export_consistency(
+        Denormalised(student, norm, latents_arg=2), out / "image" / "consistency_decoder.onnx", sigmas,
+        student.sigma_min, bundle_file="image/consistency_decoder.onnx")
+    export_vae_encoder(vae, work / "eval" / "vae_encoder.onnx", norm)
+    export_teacher(Denormalised(teacher, norm, latents_arg=2), work / "eval" / "consistency_teacher.onnx")
+    merge_manifest(out, tok, components, {"seed": args.seed, "config": cfg.name})
+    metrics["python_decoders"] = measure_decoders(vae, teacher, student, sigmas, args.seed,
+                                                  min(cfg.decoder_eval, 16), cfg.teacher_eval_steps)
+
+    metrics["train_seconds"] = sum(seconds.values())
+    if cfg.name == "gpu":
+        # The time target is about the CPU path: quote the `full` run's own total.
+        cpu_run = work.parent / f"image-seed{args.seed}" / "metrics.json"
+        metrics["cpu_train_seconds"] = json.loads(cpu_run.read_text())["train_seconds"] if cpu_run.exists() else None
+    if not args.skip_eval:
+        log("stage 6/6 evaluation through the exported ONNX models (onnxruntime-node)")
+        metrics["eval"] = evaluate_bundle(out, work, args.seed, cfg, log)
+    write_image_card(out, metrics, skip_eval=args.skip_eval)
+    (work / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    log(f"done: trained in {metrics['train_seconds'] / 60:.1f} min; bundle at {out}")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()
