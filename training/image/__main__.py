@@ -28,7 +28,8 @@ from ..upsampler.export import copy_upsampler
 from .bundle import merge_manifest
 from .card import write_image_card
 from .config import CONFIGS, RUNS, TRAINING_BLEND
-from .consistency import distill, export_consistency, export_teacher, measure_decoders, train_teacher
+from .consistency import distill, measure_decoders, train_teacher
+from .consistency_export import export_consistency, export_teacher
 from .dataset import LatentNorm, blend_ids, encode_latents, frame, recaption
 from .evaluate import evaluate_bundle
 from .export import Denormalised, export_text_to_latent, export_vae_decoder, export_vae_encoder

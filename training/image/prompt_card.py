@@ -120,7 +120,7 @@ def prompt_following_lines(results: dict, command: str, seed: int) -> list[str]:
         HEADING,
         "",
         f"Measured by `{command}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})."
-        + ("" if command == reproduce_command(seed) else f" This table alone, on the committed bundle: "
+        + ("" if "training.image.evaluate" in command else f" This table alone, on the committed bundle: "
            f"`{reproduce_command(seed)}`."),
         "",
         f"Held-out prompt suite (`training/image/suite.py`): {prompts} prompts (more for the binding categories: colour, "
@@ -156,9 +156,10 @@ def reproduce_command(seed: int) -> str:
     return f"/usr/bin/python3 -m training.image.evaluate --seed {seed}"
 
 
-def reproduce_line(seed: int) -> str:
-    """The card's Reproduce entry for this part."""
-    return (f"- The prompt-following table alone, on the committed bundle: `{reproduce_command(seed)}` "
+def reproduce_line(seed: int, command: str | None = None) -> str:
+    """The card's Reproduce entry for this part: the command that wrote it, when it was the evaluation alone."""
+    command = command if command and "training.image.evaluate" in command else reproduce_command(seed)
+    return (f"- The prompt-following table alone, on the committed bundle: `{command}` "
             "(`--quick`: a few prompts per category, seconds)")
 
 
@@ -167,11 +168,12 @@ def reproduce_line(seed: int) -> str:
 _MOVED = tuple(f"- Target {verdict}: {name}" for verdict in ("met", "NOT met")
                for name in ("colour binding", "shape binding", "texture binding", "upsampling raises"))
 _OLD_REPRODUCE = "- The evaluation alone:"
+_REPRODUCE = "- The prompt-following table alone"
 
 
-def replace_part(section: str, lines: list[str], seed: int) -> str:
+def replace_part(section: str, lines: list[str], seed: int, command: str | None = None) -> str:
     """`section` with its prompt-following part (HEADING to the next '### ') replaced by `lines`."""
-    rows = [reproduce_line(seed) if r.startswith(_OLD_REPRODUCE) else r
+    rows = [reproduce_line(seed, command) if r.startswith((_OLD_REPRODUCE, _REPRODUCE)) else r
             for r in section.rstrip("\n").split("\n") if not r.startswith(_MOVED)]
     if HEADING in rows:
         start = rows.index(HEADING)
@@ -187,4 +189,4 @@ def rewrite_prompt_following(bundle: Path, results: dict, command: str, seed: in
     section = read_sections(bundle / "MODEL_CARD.md").get("image-model")
     if section is None:
         section = "## Image model (the generation half of the DALL-E 3 recipe)\n\n"
-    write_section(bundle, "image-model", replace_part(section, lines, seed))
+    write_section(bundle, "image-model", replace_part(section, lines, seed, command))

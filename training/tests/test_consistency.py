@@ -11,12 +11,11 @@ from training.image.consistency import (
     SIGMA_MIN,
     PixelDecoder,
     distill,
-    export_consistency,
-    export_teacher,
     sample_consistency,
     sample_teacher,
     train_teacher,
 )
+from training.image.consistency_export import export_consistency, export_teacher
 from training.image.vae import Vae
 from training.paths import ONNXRUNTIME_NODE, TINY_LIMNER
 

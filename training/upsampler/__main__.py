@@ -36,15 +36,10 @@ from .train import train_upsampler
 QUICK = {"steps": 3, "batch": 4, "per_style": 3}
 
 
-def prompt_row(p: Prompt) -> dict:
-    """A held-out prompt with what it states, for the evaluation's output."""
-    return {"style": p.style, "prompt": p.text}
-
-
 def rewrite_with_runtime(bundle: Path, prompts: list[Prompt], out: Path) -> dict:
     """The runtime's pipeline on every prompt: {"results": [{text, model_text, repair}], "ms_per_prompt"}."""
     source = out.with_suffix(".prompts.json")
-    source.write_text(json.dumps({"prompts": [prompt_row(p) for p in prompts]}))
+    source.write_text(json.dumps({"prompts": [{"style": p.style, "prompt": p.text} for p in prompts]}))
     subprocess.run([str(TSX), "eval/upsampler-eval.ts", "--bundle", str(bundle), "--prompts", str(source),
                     "--out", str(out)], check=True, cwd=GPU_RUNTIME)
     return json.loads(out.read_text())

@@ -1,17 +1,13 @@
 """Does a rewrite keep what the prompt said? Checks against the prompt's own facts (never by
-parsing the prompt), and the fidelity of a model over held-out prompts."""
+parsing the prompt), the held-out prompts they are measured on, and per-style scores."""
 
 import itertools
 
 import numpy as np
 
-from ..captioner.tokenizer import Tokenizer
 from ..world.parser import ParsedObject, parse_descriptive
 from ..world.scene import STREAMS, sample_scene
 from ..image.prompts import PROMPT_STYLES, Prompt, make_prompt
-from .decode import upsample_greedy
-from .model import Upsampler
-
 
 _RELATION_HOLDS = {
     "left": lambda a, b: a.col < b.col,
@@ -128,12 +124,3 @@ def score_rewrites(prompts: list[Prompt], rewrites: list[str]) -> dict:
         row["faithful"] += faithful(p, r) and self_consistent(r)
         row["contradictions"] += contradicts(p, r)
     return out
-
-
-def upsampler_fidelity(model: Upsampler, tok: Tokenizer, seed: int, count: int) -> dict:
-    """The PyTorch model's own greedy rewrites of `count` held-out prompts per style, scored by
-    `score_rewrites` (a quick check while training; the card scores the served rewrites)."""
-    prompts = heldout_prompts(seed, count)
-    rewrites = upsample_greedy(model, tok, [p.text for p in prompts])
-    return {"styles": score_rewrites(prompts, rewrites),
-            "mean_words": sum(len(r.split()) for r in rewrites) / max(len(rewrites), 1)}

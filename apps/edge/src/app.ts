@@ -5,6 +5,7 @@
  * @module
  */
 import { errorEnvelope, statusForCode } from "@limner/contracts";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
@@ -26,6 +27,7 @@ import { openApiRoutes } from "./routes/openapi";
 import { playgroundRoutes } from "./routes/playground";
 import { promptRoutes } from "./routes/prompts";
 import { RuntimePool } from "./runtime/runtime-pool";
+import { edgeRouter } from "./trpc/edge-router";
 
 /** JSON bodies larger than this are refused before parsing (chunked bodies are counted too). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
@@ -48,25 +50,24 @@ export function createApp(): Hono<EdgeEnv> {
   app.route("/", openApiRoutes);
   app.route("/", playgroundRoutes);
   // Browser apps call the API directly; they must be able to read ids and limit headers.
-  app.use(
-    "/v1/*",
-    cors({
-      origin: "*",
-      allowHeaders: ["authorization", "content-type", "x-request-id"],
-      exposeHeaders: [
-        "x-request-id",
-        "retry-after",
-        "retry-after-ms",
-        "x-ratelimit-limit-requests",
-        "x-ratelimit-remaining-requests",
-        "x-ratelimit-reset-requests",
-        "x-ratelimit-limit-images",
-        "x-ratelimit-remaining-images",
-        "x-ratelimit-reset-images",
-      ],
-      maxAge: 600,
-    }),
-  );
+  const apiCors = cors({
+    origin: "*",
+    allowHeaders: ["authorization", "content-type", "x-request-id"],
+    exposeHeaders: [
+      "x-request-id",
+      "retry-after",
+      "retry-after-ms",
+      "x-ratelimit-limit-requests",
+      "x-ratelimit-remaining-requests",
+      "x-ratelimit-reset-requests",
+      "x-ratelimit-limit-images",
+      "x-ratelimit-remaining-images",
+      "x-ratelimit-reset-images",
+    ],
+    maxAge: 600,
+  });
+  app.use("/v1/*", apiCors);
+  app.use("/trpc/*", apiCors);
   // Signed URLs authorise themselves, so files are served before API-key checks.
   app.route("/v1/files", fileRoutes);
 
@@ -86,6 +87,17 @@ export function createApp(): Hono<EdgeEnv> {
   app.route("/v1/images", imageRoutes);
   app.route("/v1/images", captionRoutes);
   app.route("/v1/prompts", promptRoutes);
+
+  // tRPC for typed clients: the same key checks, limits and handlers as `/v1`.
+  app.use("/trpc/*", apiKeyAccess(), bodyLimit({ maxBytes: MAX_UPLOAD_BYTES }));
+  app.all("/trpc/*", (c) =>
+    fetchRequestHandler({
+      endpoint: "/trpc",
+      req: c.req.raw,
+      router: edgeRouter,
+      createContext: () => ({ c }),
+    }),
+  );
 
   app.use("/admin/*", adminAuth(), bodyLimit({ maxBytes: MAX_JSON_BODY_BYTES }));
   app.route("/admin", adminRoutes);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { DEFAULT_IMAGE_MODEL } from "@limner/contracts";
+import { DEFAULT_IMAGE_MODEL, MAX_LIMIT_PER_MINUTE } from "@limner/contracts";
 import { z } from "zod";
 import type { KeyAuthority } from "./keys/key-authority";
 import { DEFAULT_OPENAI_MODEL } from "./upsampling/openai-chat";
@@ -45,8 +45,6 @@ export interface EdgeBindings {
   LIMIT_IMAGES_PER_MINUTE?: string;
 }
 
-/** The largest per-minute limit a deployment or a key may set. */
-export const MAX_LIMIT_PER_MINUTE = 1_000_000;
 const perMinute = (fallback: number) =>
   z.coerce.number().int().min(1).max(MAX_LIMIT_PER_MINUTE).default(fallback);
 

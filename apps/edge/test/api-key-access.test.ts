@@ -17,7 +17,17 @@ describe("requestedImages", () => {
     }
   });
 
-  it("counts images on generations only", () => {
-    expect(IMAGE_ENDPOINTS).toEqual([["POST", "/v1/images/generations"]]);
+  it("counts images on generations only, over REST and tRPC", () => {
+    expect(IMAGE_ENDPOINTS).toEqual([
+      ["POST", "/v1/images/generations"],
+      ["POST", "/trpc/generate"],
+    ]);
+  });
+
+  it("reads n from a tRPC batch body, and only on /trpc", async () => {
+    const batch = JSON.stringify({ 0: { prompt: "p", n: 4 } });
+    const trpc = new Request("http://edge/trpc/generate?batch=1", { method: "POST", body: batch });
+    expect(await requestedImages(trpc)).toBe(4);
+    expect(await requestedImages(post(batch))).toBe(1);
   });
 });

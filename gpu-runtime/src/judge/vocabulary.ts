@@ -68,6 +68,13 @@ export type Row = (typeof ROWS)[number];
 export const COLUMNS = ["left", "centre", "right"] as const;
 export type Column = (typeof COLUMNS)[number];
 export const NUMBER_WORDS = ["zero", "one", "two", "three", "four"] as const;
+/** The adjectives the world's captions use for each texture (`texts.py`, `_TEX_ADJ`). */
+export const TEXTURE_ADJECTIVES: Readonly<Record<Texture, readonly string[]>> = {
+  plain: ["plain", "solid"],
+  striped: ["striped"],
+  dotted: ["dotted", "spotted"],
+  checkered: ["checkered"],
+};
 
 /** Typed membership test for the word lists above. */
 export function isOneOf<const T extends string>(list: readonly T[], word: string): word is T {

@@ -21,6 +21,7 @@ import {
   SHAPES,
   type Shape,
   type Size,
+  TEXTURE_ADJECTIVES,
   type Texture,
 } from "../judge/vocabulary";
 import { SeededRandom } from "../random/seeded-random";
@@ -45,12 +46,6 @@ export interface DescribedScene {
   }[];
 }
 
-const TEXTURE_ADJECTIVES: Readonly<Record<Texture, readonly string[]>> = {
-  plain: ["plain", "solid"],
-  striped: ["striped"],
-  dotted: ["dotted", "spotted"],
-  checkered: ["checkered"],
-};
 const TEXTURE_NOUNS: Readonly<Record<Texture, string>> = {
   plain: "no pattern",
   striped: "stripes",

@@ -34,6 +34,7 @@ import {
   type Shape,
   SIZES,
   type Size,
+  TEXTURE_ADJECTIVES,
   type Texture,
 } from "../judge/vocabulary";
 
@@ -68,14 +69,11 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   tiny: "small",
   center: "centre",
 };
-const TEXTURE_ADJECTIVES: Readonly<Record<string, Texture>> = {
-  plain: "plain",
-  solid: "plain",
-  striped: "striped",
-  dotted: "dotted",
-  spotted: "dotted",
-  checkered: "checkered",
-};
+const TEXTURE_OF_ADJECTIVE = new Map<string, Texture>(
+  Object.entries(TEXTURE_ADJECTIVES).flatMap(([texture, words]) =>
+    words.map((w) => [w, texture as Texture]),
+  ),
+);
 // After a shape: "a star with stripes" (and "with a checkered pattern", "with no pattern").
 const TEXTURE_NOUNS: Readonly<Record<string, Texture>> = {
   stripes: "striped",
@@ -135,8 +133,8 @@ export function readPromptFacts(prompt: string): PromptFacts {
       i += 1;
     } else if (isColour(word)) pending = { ...pending, colour: word };
     else if (isOneOf(SIZES, word)) pending = { ...pending, size: word };
-    else if (Object.hasOwn(TEXTURE_ADJECTIVES, word) && words[i + 1] !== "pattern") {
-      pending = { ...pending, texture: TEXTURE_ADJECTIVES[word] };
+    else if (TEXTURE_OF_ADJECTIVE.has(word) && words[i + 1] !== "pattern") {
+      pending = { ...pending, texture: TEXTURE_OF_ADJECTIVE.get(word) };
     } else if (isOneOf(NUMBER_WORDS, word) && word !== "zero") {
       pending = { ...pending, count: NUMBER_WORDS.indexOf(word) };
     } else if (isOneOf(SHAPES, word) || PLURAL_SHAPES.has(word)) {

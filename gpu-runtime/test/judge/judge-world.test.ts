@@ -109,7 +109,7 @@ describe("judge on fresh world renders", () => {
     for (const key of [...ATTRIBUTES, "position", "count"] as const) {
       expect(result[key], key).toBeGreaterThanOrEqual(0.95);
     }
-  });
+  }, 30_000); // 1024-px lanczos resizes of every render: seconds on a loaded 2-core machine
 });
 
 function cellIndex(o: SceneGraphObject) {

@@ -1,54 +1,94 @@
 /**
- * `limner`'s commands, as a function of argv, environment and output (so tests can drive it). Reads `LIMNER_URL` (the edge, default http://127.0.0.1:8787) and
- * `LIMNER_ADMIN_TOKEN` from the environment; nothing else reads `process.env`.
+ * `limner`'s command line as a function of argv, environment and output, so tests can drive
+ * it in-process or as a real process alike. Every command answers `--help`; `limner --version`
+ * prints the version.
  *
- * Exit status: 0 done, 1 the edge refused or failed, 2 a usage mistake.
+ * Exit status: 0 done, 1 the request or a file failed, 2 a usage mistake. A failure is always
+ * one line on stderr (`limner: …`), never a stack trace; `LIMNER_DEBUG=1` adds the stack.
  *
  * @module
  */
-import { AdminApiError, AdminClient } from "./admin-client";
-import { type Io, KEYS_USAGE, keysCommand, UsageError } from "./commands/keys";
+import packageJson from "../package.json" with { type: "json" };
+import { type Command, commandContext } from "./command";
+import { captionCommand } from "./commands/caption";
+import { generateCommand } from "./commands/generate";
+import { healthCommand } from "./commands/health";
+import { keysCommand } from "./commands/keys";
+import { modelsCommand } from "./commands/models";
+import { recaptionCommand } from "./commands/recaption";
+import { describeError } from "./describe-error";
+import { type CliConfig, cliConfig } from "./env";
+import { type Io, UsageError } from "./io";
 
-const USAGE = `limner — Limner's command line
+const COMMANDS: readonly Command[] = [
+  generateCommand,
+  captionCommand,
+  recaptionCommand,
+  keysCommand,
+  modelsCommand,
+  healthCommand,
+];
 
-Environment: LIMNER_URL (default http://127.0.0.1:8787), LIMNER_ADMIN_TOKEN (for keys)
+export const VERSION: string = packageJson.version;
 
-${KEYS_USAGE}`;
+const USAGE = `limner ${VERSION} — Limner's command line
+
+Usage: limner <command> [options]    (limner <command> --help for its options)
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
+
+Environment:
+  LIMNER_BASE_URL     the edge, e.g. http://127.0.0.1:8787/v1 (the default)
+  LIMNER_API_KEY      an lmn_… API key (generate, caption, recaption, models)
+  LIMNER_ADMIN_TOKEN  the edge's admin token (keys)`;
+
+const isHelp = (arg: string) => arg === "--help" || arg === "-h";
 
 export async function cli(
-  argv: string[],
+  argv: readonly string[],
   env: Record<string, string | undefined>,
   io: Io,
-  fetchImpl: typeof fetch = fetch,
+  fetchImpl?: typeof fetch,
 ): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
+  let config: CliConfig | undefined;
+  let command: Command | undefined;
   try {
-    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
-      io.out(USAGE);
-      return command === undefined ? 2 : 0;
+    if (name === undefined || name === "help" || isHelp(name)) {
+      (name === undefined ? io.err : io.out)(USAGE);
+      return name === undefined ? 2 : 0;
     }
-    if (command !== "keys") throw new UsageError(`Unknown command: ${command}.`);
-    const adminToken = env.LIMNER_ADMIN_TOKEN;
-    if (!adminToken) throw new UsageError("Set LIMNER_ADMIN_TOKEN to the edge's admin token.");
-    const admin = new AdminClient({
-      baseUrl: env.LIMNER_URL ?? "http://127.0.0.1:8787",
-      adminToken,
-      fetch: fetchImpl,
-    });
-    await keysCommand(rest, admin, io);
-    return 0;
+    if (name === "--version" || name === "-V") {
+      io.out(VERSION);
+      return 0;
+    }
+    command = COMMANDS.find((c) => c.name === name);
+    if (!command) throw new UsageError(`Unknown command: ${name}.`);
+    if (rest.some(isHelp)) {
+      io.out(command.usage);
+      return 0;
+    }
+    if (rest.includes("--version")) {
+      io.out(VERSION);
+      return 0;
+    }
+    config = cliConfig(env);
+    return (await command.run(rest, commandContext(io, config, fetchImpl))) ?? 0;
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && "code" in error)) {
-      // TypeError with a code: node:util parseArgs rejecting an unknown or malformed option.
-      io.err(`limner: ${error.message}\n\n${USAGE}`);
+    // node:util parseArgs rejects unknown or malformed options with a coded TypeError.
+    const usage =
+      error instanceof UsageError ||
+      (error instanceof TypeError &&
+        "code" in error &&
+        String(error.code).startsWith("ERR_PARSE_ARGS"));
+    if (usage && error instanceof Error) {
+      io.err(`limner: ${error.message}`);
+      io.err(`Run 'limner ${command ? `${command.name} ` : ""}--help' for usage.`);
       return 2;
     }
-    if (error instanceof AdminApiError) {
-      io.err(
-        `limner: ${error.message}${error.code ? ` (${error.code}, HTTP ${error.status})` : ""}`,
-      );
-      return 1;
-    }
-    throw error;
+    io.err(`limner: ${describeError(error, config?.baseURL ?? "the edge")}`);
+    if (env.LIMNER_DEBUG === "1" && error instanceof Error && error.stack) io.err(error.stack);
+    return 1;
   }
 }

@@ -4,4 +4,5 @@ import { cli } from "./cli";
 process.exitCode = await cli(process.argv.slice(2), process.env, {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  progress: process.stderr,
 });

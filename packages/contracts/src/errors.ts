@@ -81,6 +81,11 @@ export const ERROR_CODES = Object.freeze({
   unknown_url: { status: 404, type: "not_found_error" },
   model_not_found: { status: 404, type: "not_found_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
+  // A generation with this request id is still running: a client retry after a lost answer
+  // waits (409 is retried by openai-node and the SDK) instead of generating a second time.
+  request_in_progress: { status: 409, type: "invalid_request_error" },
+  // The same request id was sent with a different request: a client bug, not worth retrying.
+  request_id_reused: { status: 400, type: "invalid_request_error" },
   payload_too_large: { status: 413, type: "invalid_request_error" },
   unsupported_media_type: { status: 415, type: "invalid_request_error" },
   rate_limit_exceeded: { status: 429, type: "rate_limit_error" },

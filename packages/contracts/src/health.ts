@@ -26,3 +26,14 @@ export const RuntimeHealth = z.object({
 });
 /** The parsed shape of {@link RuntimeHealth}. */
 export type RuntimeHealth = z.infer<typeof RuntimeHealth>;
+
+/**
+ * The edge's `GET /readyz`: `ready` (200) when a runtime could serve a generation now,
+ * `not_ready` (503) otherwise, with the runtime's own report.
+ */
+export const EdgeReadiness = z.object({
+  status: z.enum(["ready", "not_ready"]),
+  runtime: RuntimeHealth,
+});
+/** The parsed shape of {@link EdgeReadiness}. */
+export type EdgeReadiness = z.infer<typeof EdgeReadiness>;

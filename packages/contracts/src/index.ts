@@ -1,13 +1,15 @@
 /**
  * `@limner/contracts`: the zod schemas every Limner layer agrees on: OpenAI wire formats, the
- * runtime's reports, the error vocabulary and the aspect-ratio buckets.
+ * image stream's events, the admin API, the runtime's reports, the error vocabulary and the aspect-ratio buckets.
  *
  * @module
  */
+export * from "./admin-keys";
 export * from "./buckets";
 export * from "./captions";
 export * from "./errors";
 export * from "./health";
+export * from "./image-stream";
 export * from "./images";
 export * from "./models";
 export * from "./runtime-procedures";

@@ -33,6 +33,8 @@ const EXPECTED_STATUS: Record<ErrorCode, number> = {
   rate_limit_exceeded: 429,
   internal_error: 500,
   upstream_error: 502,
+  request_in_progress: 409,
+  request_id_reused: 400,
   no_runtime_available: 503,
   timeout: 504,
 };

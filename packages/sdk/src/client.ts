@@ -1,89 +1,73 @@
 /**
- * The typed Limner client. Speaks the edge's OpenAI-compatible REST API; every response is
- * validated against the contracts, so a server that drifts from them fails loudly here.
+ * The typed Limner client. Speaks the edge's OpenAI-compatible REST API plus Limner's
+ * extensions; every request and response is typed by `@limner/contracts`, and every response
+ * is validated against them, so a server that drifts from them fails loudly here.
  *
  * @module
  */
-import type { z } from "zod";
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from "./error";
+import { Transport } from "./core/transport";
+import { Admin } from "./resources/admin";
+import { Health } from "./resources/health";
+import { Images } from "./resources/images";
 import { Models } from "./resources/models";
+import { Prompts } from "./resources/prompts";
 
-export interface LimnerOptions {
-  /** The edge's base URL including `/v1`, e.g. `http://127.0.0.1:8787/v1`. */
-  baseURL: string;
-  /** An `lmn_…` API key. */
-  apiKey: string;
-  /** Injectable for tests, proxies and runtimes without a global fetch. */
+interface CommonOptions {
+  /** The edge's base URL including `/v1`. Default `http://127.0.0.1:8787/v1` (`npm start`). */
+  baseURL?: string;
+  /** Injectable for tests, proxies and runtimes without a global fetch (ollama-js's idea). */
   fetch?: typeof fetch;
-  /** Per-request timeout in milliseconds (default 10 minutes, as image generation can be slow). */
+  /** Per-attempt timeout in ms (default 10 minutes: generations on CPU can be slow). */
   timeout?: number;
+  /**
+   * Retries after the first attempt on connection errors, 408, 409, 429 and 5xx (default 2),
+   * waiting as the server asks (`retry-after-ms`, `retry-after`) or with jittered backoff.
+   */
+  maxRetries?: number;
+  /** Sent with every request. */
+  defaultHeaders?: Record<string, string>;
 }
 
-export interface RequestOptions {
-  signal?: AbortSignal;
-}
+/** An API key for `/v1`, an admin token for `admin.*`, or both; at least one. */
+export type LimnerOptions = CommonOptions &
+  (
+    | { /** An `lmn_…` API key. */ apiKey: string; adminToken?: string | undefined }
+    | { apiKey?: string | undefined /** The edge's admin token. */; adminToken: string }
+  );
+
+export const DEFAULT_BASE_URL = "http://127.0.0.1:8787/v1";
 
 /**
  * @example
  * const limner = new Limner({ baseURL: "http://127.0.0.1:8787/v1", apiKey: "lmn_…" });
- * const { data } = await limner.models.list();
+ * const { data } = await limner.images.generate({ prompt: "a red circle", response_format: "b64_json" });
  */
 export class Limner {
   readonly baseURL: string;
+  readonly images: Images;
+  readonly prompts: Prompts;
   readonly models: Models;
-  readonly #apiKey: string;
-  readonly #fetch: typeof fetch;
-  readonly #timeout: number;
+  readonly admin: Admin;
+  readonly health: Health;
 
-  constructor({ baseURL, apiKey, fetch: fetchImpl, timeout = 600_000 }: LimnerOptions) {
-    if (!apiKey) throw new Error("Limner: apiKey is required (an lmn_… key from your edge).");
-    this.baseURL = baseURL.replace(/\/+$/, "");
-    this.#apiKey = apiKey;
-    this.#fetch = fetchImpl ?? globalThis.fetch.bind(globalThis);
-    this.#timeout = timeout;
-    this.models = new Models(this);
-  }
-
-  /** Sends one request and validates the JSON answer with `schema`. */
-  async request<S extends z.ZodType>(
-    method: "GET" | "POST" | "DELETE",
-    path: string,
-    schema: S,
-    body?: unknown,
-    options: RequestOptions = {},
-  ): Promise<z.output<S>> {
-    const timeout = AbortSignal.timeout(this.#timeout);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.baseURL}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.#apiKey}`,
-          accept: "application/json",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal,
-      });
-    } catch (error) {
-      if (timeout.aborted) throw new APIConnectionTimeoutError();
-      if (options.signal?.aborted) throw error;
-      throw new APIConnectionError({ cause: error });
+  constructor(options: LimnerOptions) {
+    if (!options.apiKey && !options.adminToken) {
+      throw new Error("Limner: pass apiKey (an lmn_… key from your edge) or adminToken.");
     }
-    const payload: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      throw APIError.generate(response.status, payload, response.statusText, response.headers);
-    }
-    const parsed = schema.safeParse(payload);
-    if (!parsed.success) {
-      throw new APIError(
-        response.status,
-        undefined,
-        `Unexpected response from ${path}: ${parsed.error.issues[0]?.message ?? "invalid body"}`,
-        response.headers,
-      );
-    }
-    return parsed.data;
+    const transport = new Transport({
+      baseURL: options.baseURL ?? DEFAULT_BASE_URL,
+      apiKey: options.apiKey,
+      adminToken: options.adminToken,
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      timeout: options.timeout ?? 600_000,
+      maxRetries: options.maxRetries ?? 2,
+      defaultHeaders: options.defaultHeaders ?? {},
+    });
+    this.baseURL = transport.baseURL;
+    this.images = new Images(transport);
+    this.prompts = new Prompts(transport);
+    this.models = new Models(transport);
+    this.admin = new Admin(transport);
+    this.health = new Health(transport);
   }
 }

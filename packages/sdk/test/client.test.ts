@@ -53,9 +53,12 @@ describe("Limner client", () => {
     const { calls, fetchImpl } = fakeFetch(() =>
       json({ id: "a/b", object: "model", created: 1, owned_by: "limner" }),
     );
-    await new Limner({ baseURL: "http://edge/v1", apiKey: "k", fetch: fetchImpl }).models.retrieve(
-      "a/b",
-    );
+    await new Limner({
+      baseURL: "http://edge/v1",
+      apiKey: "k",
+      fetch: fetchImpl,
+      maxRetries: 0,
+    }).models.retrieve("a/b");
     expect(calls[0]?.url).toBe("http://edge/v1/models/a%2Fb");
   });
 
@@ -75,7 +78,12 @@ describe("Limner client", () => {
     const { fetchImpl } = fakeFetch(() =>
       json(envelope("some_code", "model"), status, { "x-request-id": "req_123" }),
     );
-    const limner = new Limner({ baseURL: "http://edge/v1", apiKey: "k", fetch: fetchImpl });
+    const limner = new Limner({
+      baseURL: "http://edge/v1",
+      apiKey: "k",
+      fetch: fetchImpl,
+      maxRetries: 0,
+    });
     const error = await limner.models.list().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ErrorClass);
     expect(error).toMatchObject({
@@ -91,7 +99,12 @@ describe("Limner client", () => {
     const { fetchImpl } = fakeFetch(
       () => new Response("<html>bad gateway</html>", { status: 502 }),
     );
-    const error = await new Limner({ baseURL: "http://e/v1", apiKey: "k", fetch: fetchImpl }).models
+    const error = await new Limner({
+      baseURL: "http://e/v1",
+      apiKey: "k",
+      fetch: fetchImpl,
+      maxRetries: 0,
+    }).models
       .list()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InternalServerError);
@@ -100,7 +113,12 @@ describe("Limner client", () => {
 
   it("reports an unreachable server as APIConnectionError", async () => {
     const { fetchImpl } = fakeFetch(() => Promise.reject(new TypeError("fetch failed")));
-    const error = await new Limner({ baseURL: "http://e/v1", apiKey: "k", fetch: fetchImpl }).models
+    const error = await new Limner({
+      baseURL: "http://e/v1",
+      apiKey: "k",
+      fetch: fetchImpl,
+      maxRetries: 0,
+    }).models
       .list()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIConnectionError);
@@ -119,13 +137,19 @@ describe("Limner client", () => {
       apiKey: "k",
       fetch: fetchImpl,
       timeout: 20,
+      maxRetries: 0,
     });
     await expect(limner.models.list()).rejects.toBeInstanceOf(APIConnectionTimeoutError);
   });
 
   it("rejects a 200 whose body breaks the contract", async () => {
     const { fetchImpl } = fakeFetch(() => json({ object: "list", data: [{ id: 1 }] }));
-    const error = await new Limner({ baseURL: "http://e/v1", apiKey: "k", fetch: fetchImpl }).models
+    const error = await new Limner({
+      baseURL: "http://e/v1",
+      apiKey: "k",
+      fetch: fetchImpl,
+      maxRetries: 0,
+    }).models
       .list()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIError);

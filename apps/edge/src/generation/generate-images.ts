@@ -1,7 +1,8 @@
 /**
- * One image generation as the edge runs it: upsample the prompt, call a runtime's streaming
- * `generate` (failing over between runtimes), store the images in R2, record it in D1, and
- * answer in OpenAI's format. Progress events are passed to `onEvent` for SSE.
+ * One image generation as the edge runs it: answer a repeated request id from its record
+ * (`generation-replay.ts`), else upsample the prompt, call a runtime's streaming `generate`
+ * (failing over between runtimes), store the images in R2, record it in D1, and answer in
+ * OpenAI's format. Progress events are passed to `onEvent` for SSE.
  *
  * @module
  */
@@ -19,6 +20,7 @@ import type { AuthenticatedKey } from "../keys/api-key-store";
 import type { RuntimePool } from "../runtime/runtime-pool";
 import { upsamplePrompt } from "../upsampling/prompt-upsampling";
 import { recordFailure, recordStart, recordSuccess, type StoredFile } from "./generation-records";
+import { replayGeneration } from "./generation-replay";
 import { toOpenAIResponse, toRuntimeRequest } from "./runtime-request";
 
 /** How long the edge waits for a runtime before answering 504 (generations are slow on CPU). */
@@ -44,6 +46,8 @@ export async function generateImages(
   model: RuntimeModel,
   events: GenerationEvents = {},
 ): Promise<ImageGenerationResponse> {
+  const replayed = await replayGeneration(ctx, request, model.id);
+  if (replayed) return replayed;
   const generationId = `gen_${crypto.randomUUID()}`;
   await recordStart(ctx.env.DB, {
     id: generationId,
@@ -85,12 +89,6 @@ export async function generateImages(
     });
 
     const files = await storeImages(ctx.env.FILES, result);
-    await recordSuccess(ctx.env.DB, generationId, ctx.apiKey.id, {
-      revisedPrompt,
-      seed: result.images[0]?.seed ?? 0,
-      timings: result.timingsMs,
-      files,
-    });
     const images = await Promise.all(
       result.images.map(async (image, i) =>
         request.response_format === "b64_json"
@@ -98,7 +96,15 @@ export async function generateImages(
           : { url: await signFileUrl(ctx.origin, files[i]?.id ?? "", ctx.config.filesSigningKey) },
       ),
     );
-    return toOpenAIResponse(result, images, revisedPrompt, Math.floor(Date.now() / 1000));
+    const response = toOpenAIResponse(result, images, revisedPrompt, Math.floor(Date.now() / 1000));
+    await recordSuccess(ctx.env.DB, generationId, ctx.apiKey.id, {
+      revisedPrompt,
+      seed: result.images[0]?.seed ?? 0,
+      timings: result.timingsMs,
+      files,
+      metadata: response.limner,
+    });
+    return response;
   } catch (error) {
     const code =
       error instanceof ApiError ? (error.envelope.error.code ?? "error") : "internal_error";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ImageGenerationMetadata } from "@limner/contracts";
 
 export interface GenerationStart {
   id: string;
@@ -50,6 +51,8 @@ export async function recordSuccess(
     seed: number;
     timings: Record<string, number>;
     files: StoredFile[];
+    /** The answer's `limner` object, replayed with it for a repeated request id. */
+    metadata: ImageGenerationMetadata | undefined;
   },
 ): Promise<void> {
   const now = Date.now();
@@ -57,13 +60,14 @@ export async function recordSuccess(
   await db.batch([
     db
       .prepare(
-        `UPDATE generations SET status = 'succeeded', revised_prompt = ?, seed = ?, timings = ?, finished_at = ?
-         WHERE id = ?`,
+        `UPDATE generations SET status = 'succeeded', revised_prompt = ?, seed = ?, timings = ?, metadata = ?,
+           finished_at = ? WHERE id = ?`,
       )
       .bind(
         details.revisedPrompt,
         details.seed,
         JSON.stringify(details.timings),
+        details.metadata === undefined ? null : JSON.stringify(details.metadata),
         now,
         generationId,
       ),

@@ -6,9 +6,7 @@
  * @module
  */
 
-/** What a key may do; every key has `images` unless minted otherwise. */
-export const KEY_SCOPES = ["images"] as const;
-export type KeyScope = (typeof KEY_SCOPES)[number];
+import type { KeyScope } from "@limner/contracts";
 
 /** A key's own limits; `null` means the deployment's default. */
 export interface KeyLimits {

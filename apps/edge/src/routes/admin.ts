@@ -2,38 +2,29 @@
  * Key management for operators, behind `adminAuth`:
  * `POST /admin/keys` mints a key (its secret is in this answer only), `GET /admin/keys` lists
  * keys without secrets or hashes, `DELETE /admin/keys/:id` revokes one (idempotent).
- * Times are Unix seconds, as in OpenAI's API.
+ * The wire formats are the contracts' (`CreateKeyRequest`, `ApiKey`, …).
  *
  * @module
  */
+import {
+  type ApiKey,
+  type ApiKeyList,
+  type CreatedApiKey,
+  CreateKeyRequest,
+  type RevokedApiKey,
+} from "@limner/contracts";
 import { Hono } from "hono";
-import { z } from "zod";
 import { apiError } from "../api-error";
-import { MAX_LIMIT_PER_MINUTE } from "../config";
 import type { EdgeEnv } from "../env";
-import { KEY_SCOPES, listKeys, mintKey, revokeKey, type StoredKey } from "../keys/api-key-store";
+import { listKeys, mintKey, revokeKey, type StoredKey } from "../keys/api-key-store";
 import { readValidatedJson } from "../request-body";
-
-const perMinute = z.int().min(1).max(MAX_LIMIT_PER_MINUTE);
-
-/** The body of `POST /admin/keys`. */
-export const CreateKeyRequest = z.strictObject({
-  label: z.string().trim().min(1).max(200),
-  scopes: z.array(z.enum(KEY_SCOPES)).min(1).default(["images"]),
-  limits: z
-    .strictObject({
-      requests_per_minute: perMinute.optional(),
-      images_per_minute: perMinute.optional(),
-    })
-    .default({}),
-});
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
 /** The listed form of a key: what an operator needs to recognise it, and nothing secret. */
-function toWire(key: StoredKey) {
+function toWire(key: StoredKey): ApiKey {
   return {
-    object: "api_key" as const,
+    object: "api_key",
     id: key.id,
     prefix: key.prefix,
     label: key.label,
@@ -43,7 +34,7 @@ function toWire(key: StoredKey) {
       requests_per_minute: key.limits.requestsPerMinute,
       images_per_minute: key.limits.imagesPerMinute,
     },
-    created_at: seconds(key.createdAt),
+    created_at: Math.floor(key.createdAt / 1000),
     last_used_at: seconds(key.lastUsedAt),
     revoked_at: seconds(key.revokedAt),
   };
@@ -60,11 +51,13 @@ export const adminRoutes = new Hono<EdgeEnv>()
         imagesPerMinute: body.limits.images_per_minute ?? null,
       },
     });
-    return c.json({ ...toWire(key), key: secret }, 201);
+    const created: CreatedApiKey = { ...toWire(key), key: secret };
+    return c.json(created, 201);
   })
   .get("/keys", async (c) => {
     const keys = await listKeys(c.env.DB);
-    return c.json({ object: "list" as const, data: keys.map(toWire) });
+    const list: ApiKeyList = { object: "list", data: keys.map(toWire) };
+    return c.json(list);
   })
   .delete("/keys/:id", async (c) => {
     const id = c.req.param("id");
@@ -75,5 +68,6 @@ export const adminRoutes = new Hono<EdgeEnv>()
     // notice failed completes it.
     const authority = c.env.KEY_AUTHORITY.get(c.env.KEY_AUTHORITY.idFromName(revoked.keyHash));
     await authority.forget();
-    return c.json({ ...toWire(revoked.key), revoked: true });
+    const answer: RevokedApiKey = { ...toWire(revoked.key), revoked: true };
+    return c.json(answer);
   });

@@ -6,7 +6,7 @@
  * @module
  */
 import { CaptionDetail, CaptionRequest, type CaptionResponse } from "@limner/contracts";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { apiError } from "../api-error";
 import { base64ToBytes, bytesToBase64 } from "../base64";
 import { edgeConfig } from "../config";
@@ -43,15 +43,20 @@ export const captionRoutes = new Hono<EdgeEnv>().post("/captions", async (c) => 
     model = request.model;
     image = base64ToBytes(request.image);
   }
+  return c.json(await captionImage(c, image, detail, model));
+});
+
+/** Captions checked image bytes; REST and tRPC (`trpc/edge-router.ts`) share it. */
+export async function captionImage(
+  c: Context<EdgeEnv>,
+  image: Uint8Array,
+  detail: CaptionDetail,
+  model: string | undefined,
+): Promise<CaptionResponse> {
   checkUploadedImage(image);
   const modelId = model ?? edgeConfig(c.env).defaultModel;
   const result = await c.var.runtimes.call(c.var.requestId, (runtime) =>
     runtime.caption.mutate({ model: modelId, image: bytesToBase64(image), detail }),
   );
-  const response: CaptionResponse = {
-    caption: result.caption,
-    detail: result.detail,
-    model: result.model,
-  };
-  return c.json(response);
-});
+  return { caption: result.caption, detail: result.detail, model: result.model };
+}

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { EdgeReadiness } from "@limner/contracts";
 import { Hono } from "hono";
 import type { EdgeEnv } from "../env";
 
@@ -12,5 +13,6 @@ export const healthRoutes = new Hono<EdgeEnv>()
   .get("/readyz", async (c) => {
     const health = await c.var.runtimes.call(c.var.requestId, (runtime) => runtime.health.query());
     const ready = health.status === "READY" || health.status === "BUSY";
-    return c.json({ status: ready ? "ready" : "not_ready", runtime: health }, ready ? 200 : 503);
+    const readiness: EdgeReadiness = { status: ready ? "ready" : "not_ready", runtime: health };
+    return c.json(readiness, ready ? 200 : 503);
   });

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Model, ModelList, RuntimeModel } from "@limner/contracts";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { apiError } from "../api-error";
 import type { EdgeEnv } from "../env";
 
@@ -19,12 +19,14 @@ function toOpenAIModel(model: RuntimeModel): Model {
   };
 }
 
+/** The models the runtimes serve; REST and tRPC (`trpc/edge-router.ts`) share it. */
+export async function modelList(c: Context<EdgeEnv>): Promise<ModelList> {
+  const models = await c.var.runtimes.call(c.var.requestId, (runtime) => runtime.models.query());
+  return { object: "list", data: models.map(toOpenAIModel) };
+}
+
 export const modelRoutes = new Hono<EdgeEnv>()
-  .get("/", async (c) => {
-    const models = await c.var.runtimes.call(c.var.requestId, (runtime) => runtime.models.query());
-    const list: ModelList = { object: "list", data: models.map(toOpenAIModel) };
-    return c.json(list);
-  })
+  .get("/", async (c) => c.json(await modelList(c)))
   .get("/:id", async (c) => {
     const id = c.req.param("id");
     const models = await c.var.runtimes.call(c.var.requestId, (runtime) => runtime.models.query());

@@ -5,12 +5,17 @@
  * @module
  */
 import {
+  ApiKeyList,
   CaptionRequest,
   CaptionResponse,
+  CreatedApiKey,
+  CreateKeyRequest,
   ErrorEnvelope,
   ImageGenerationRequest,
   ImageGenerationResponse,
+  ImageGenerationStreamEvent,
   ModelList,
+  RevokedApiKey,
   UpsampleRequest,
   UpsampleResponse,
 } from "@limner/contracts";
@@ -31,11 +36,20 @@ const errors = {
 };
 
 function document(serverUrl: string) {
-  const post = (summary: string, request: z.ZodType, response: z.ZodType) => ({
+  const post = (summary: string, request: z.ZodType, response: z.ZodType, events?: z.ZodType) => ({
     post: {
       summary,
       requestBody: { required: true, content: json(request, "input") },
-      responses: { "200": { description: "OK", content: json(response, "output") }, ...errors },
+      responses: {
+        "200": {
+          description: "OK",
+          content: {
+            ...json(response, "output"),
+            ...(events ? { "text/event-stream": { schema: schema(events, "output") } } : {}),
+          },
+        },
+        ...errors,
+      },
     },
   });
   return {
@@ -47,13 +61,19 @@ function document(serverUrl: string) {
         "OpenAI-compatible Images API with Limner's extensions. Authenticate with `Authorization: Bearer lmn_…`.",
     },
     servers: [{ url: serverUrl }],
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer" },
+        admin: { type: "http", scheme: "bearer", description: "The deployment's admin token" },
+      },
+    },
     security: [{ bearer: [] }],
     paths: {
       "/v1/images/generations": post(
-        "Generate images (dall-e-3 fields + Limner extensions)",
+        "Generate images (dall-e-3 fields + Limner extensions); `stream: true` answers server-sent events, one `ImageGenerationStreamEvent` per `data:`",
         ImageGenerationRequest,
         ImageGenerationResponse,
+        ImageGenerationStreamEvent,
       ),
       "/v1/images/captions": post(
         "Caption an image (JSON base64; multipart `file` also accepted)",
@@ -70,6 +90,36 @@ function document(serverUrl: string) {
           summary: "List models",
           responses: {
             "200": { description: "OK", content: json(ModelList, "output") },
+            ...errors,
+          },
+        },
+      },
+      "/admin/keys": {
+        post: {
+          summary: "Mint an API key (admin token); the secret is in this answer only",
+          security: [{ admin: [] }],
+          requestBody: { required: true, content: json(CreateKeyRequest, "input") },
+          responses: {
+            "201": { description: "Created", content: json(CreatedApiKey, "output") },
+            ...errors,
+          },
+        },
+        get: {
+          summary: "List API keys (admin token), without secrets",
+          security: [{ admin: [] }],
+          responses: {
+            "200": { description: "OK", content: json(ApiKeyList, "output") },
+            ...errors,
+          },
+        },
+      },
+      "/admin/keys/{id}": {
+        delete: {
+          summary: "Revoke an API key (admin token; idempotent)",
+          security: [{ admin: [] }],
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "Revoked", content: json(RevokedApiKey, "output") },
             ...errors,
           },
         },

@@ -1,9 +1,12 @@
 /**
  * The playground's HTML: one self-contained page (no build step, no external assets) that
- * calls the public API exactly as any client would, streaming progress over SSE.
+ * calls the public API exactly as any client would, streaming progress over SSE. The event names
+ * come from the contracts, so the page cannot drift from the stream it reads.
  *
  * @module
  */
+import { IMAGE_STREAM_ERROR_EVENT, IMAGE_STREAM_EVENT_TYPES } from "@limner/contracts";
+
 export const PLAYGROUND_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -104,24 +107,24 @@ export const PLAYGROUND_HTML = `<!doctype html>
         throw new Error(body.error?.message ?? "HTTP " + response.status);
       }
       for await (const { event, data } of sseEvents(response)) {
-        if (event === "limner.queued") show("Queued (position " + data.position + ")");
-        if (event === "limner.progress") {
+        if (event === ${JSON.stringify(IMAGE_STREAM_EVENT_TYPES.queued)}) show("Queued (position " + data.position + ")");
+        if (event === ${JSON.stringify(IMAGE_STREAM_EVENT_TYPES.progress)}) {
           show("Step " + data.step + " of " + data.total_steps);
           $("progress").max = data.total_steps;
           $("progress").value = data.step;
         }
-        if (event === "image_generation.partial_image") {
+        if (event === ${JSON.stringify(IMAGE_STREAM_EVENT_TYPES.partialImage)}) {
           $("image").src = "data:image/png;base64," + data.b64_json;
           $("image").hidden = false;
         }
-        if (event === "image_generation.completed") {
+        if (event === ${JSON.stringify(IMAGE_STREAM_EVENT_TYPES.completed)}) {
           $("image").src = "data:image/" + (data.output_format ?? "png") + ";base64," + data.b64_json;
           $("image").alt = data.revised_prompt;
           $("image").hidden = false;
           $("revised").textContent = "Revised prompt: " + data.revised_prompt;
           show("Done");
         }
-        if (event === "error") throw new Error(data.error?.message ?? "generation failed");
+        if (event === ${JSON.stringify(IMAGE_STREAM_ERROR_EVENT)}) throw new Error(data.error?.message ?? "generation failed");
       }
     } catch (error) {
       $("error").textContent = error.message;

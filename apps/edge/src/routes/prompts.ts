@@ -5,15 +5,18 @@
  * @module
  */
 import { UpsampleRequest, type UpsampleResponse } from "@limner/contracts";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { edgeConfig } from "../config";
 import type { EdgeEnv } from "../env";
 import { readValidatedJson } from "../request-body";
 import { resolveModel } from "../runtime/resolve-model";
 import { upsamplePrompt } from "../upsampling/prompt-upsampling";
 
-export const promptRoutes = new Hono<EdgeEnv>().post("/upsample", async (c) => {
-  const request = await readValidatedJson(c, UpsampleRequest);
+/** The upsampling of one validated request; REST and tRPC (`trpc/edge-router.ts`) share it. */
+export async function upsampleRequest(
+  c: Context<EdgeEnv>,
+  request: UpsampleRequest,
+): Promise<UpsampleResponse> {
   const config = edgeConfig(c.env);
   const model = await resolveModel(c, request.model);
   const outcome = await upsamplePrompt(
@@ -27,10 +30,13 @@ export const promptRoutes = new Hono<EdgeEnv>().post("/upsample", async (c) => {
     config.upsampling,
     c.var.runtimes,
   );
-  const response: UpsampleResponse = {
+  return {
     prompt: request.prompt,
     revised_prompt: outcome.revisedPrompt,
     strategy: outcome.strategy,
   };
-  return c.json(response);
-});
+}
+
+export const promptRoutes = new Hono<EdgeEnv>().post("/upsample", async (c) =>
+  c.json(await upsampleRequest(c, await readValidatedJson(c, UpsampleRequest))),
+);

@@ -27,6 +27,7 @@ import { rateLimitHeaders, rateLimitMessage } from "../../limits/rate-limit-head
 /** `[method, path]` of the endpoints that produce images, and so use the images quota. */
 export const IMAGE_ENDPOINTS: readonly (readonly [method: string, path: string])[] = [
   ["POST", "/v1/images/generations"],
+  ["POST", "/trpc/generate"],
 ];
 
 function producesImages(method: string, path: string): boolean {
@@ -44,6 +45,9 @@ export async function requestedImages(request: Request): Promise<number> {
   } catch {
     return 1;
   }
+  // tRPC's batch links send `{"0": input}`; `/v1` sends the input itself.
+  const batched = new URL(request.url).pathname.startsWith("/trpc/");
+  if (batched && typeof body === "object" && body !== null && "0" in body) body = body[0];
   const n = typeof body === "object" && body !== null && "n" in body ? body.n : undefined;
   const parsed = ImageGenerationRequest.shape.n.safeParse(n);
   return parsed.success ? parsed.data : 1;

@@ -1,12 +1,18 @@
 /**
- * Errors shaped like openai-node's, so code written for OpenAI's client reads the same here:
- * `APIError` with `status`, `error`, `code`, `param`, `type`, `headers` and `requestID`, and one
- * subclass per status family, chosen by {@link APIError.generate}.
+ * Errors shaped like openai-node's (`src/core/error.ts`), so code written for OpenAI's client
+ * reads the same here: `APIError` with `status`, `error`, `code`, `param`, `type`, `headers` and
+ * `requestID`, one subclass per status family chosen by {@link APIError.generate},
+ * `APIConnectionError`, `APIConnectionTimeoutError` and `APIUserAbortError`.
+ *
+ * They are look-alikes, not openai-node's own classes: depending on `openai` would pull a whole
+ * second client into every browser bundle, and its classes carry OpenAI-specific fields. So
+ * `instanceof OpenAI.APIError` is false for these; compare by name or by `status`/`code`.
  *
  * @module
  */
-import { ErrorEnvelope } from "@limner/contracts";
+import { ErrorEnvelope, isErrorCode, statusForCode } from "@limner/contracts";
 
+/** The base of every error the SDK throws. */
 export class LimnerError extends Error {}
 
 export class APIError extends LimnerError {
@@ -35,6 +41,16 @@ export class APIError extends LimnerError {
     this.param = error?.param;
     this.type = error?.type;
     this.requestID = headers?.get("x-request-id");
+  }
+
+  /**
+   * The error a stream reports in its `error` event, after the 200 status line was sent: the
+   * status is recovered from the envelope's code (the contracts pin one status per code).
+   */
+  static fromStreamEnvelope(envelope: ErrorEnvelope, headers: Headers): APIError {
+    const { code } = envelope.error;
+    const status = code && isErrorCode(code) ? statusForCode(code) : 500;
+    return APIError.generate(status, envelope, undefined, headers);
   }
 
   static #message(
@@ -94,5 +110,12 @@ export class APIConnectionError extends APIError {
 export class APIConnectionTimeoutError extends APIConnectionError {
   constructor({ message }: { message?: string } = {}) {
     super({ message: message ?? "Request timed out." });
+  }
+}
+
+/** The caller's `AbortSignal` fired; never retried. */
+export class APIUserAbortError extends APIError {
+  constructor({ message }: { message?: string } = {}) {
+    super(undefined, undefined, message ?? "Request was aborted.", undefined);
   }
 }

@@ -1,0 +1,19 @@
+/**
+ * Builds `dist/` for npm: ESM and bundled `.d.ts`. `@limner/contracts` is a private workspace
+ * package, so its schemas and types are bundled in (the tarball must install outside this
+ * repo); `zod` and `eventsource-parser` stay real dependencies.
+ */
+import { defineConfig } from "tsdown";
+
+export default defineConfig({
+  entry: ["src/index.ts", "src/contracts.ts", "src/trpc.ts"],
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  // Eager: the lazy mode cannot emit declarations for contracts, outside this tsconfig.
+  dts: { eager: true },
+  // The workspace link resolves to contracts' source, which is bundled like the SDK's own;
+  // `node:` modules stay imports (only Node reaches the one that reads files).
+  deps: { alwaysBundle: ["@limner/contracts"], neverBundle: [/^node:/] },
+  clean: true,
+});
