@@ -4,7 +4,7 @@
  * and the number of objects, one sentence per object (size, colour, texture, shape, cell),
  * "there are two stars" for repeated shapes, then relation sentences. Lower case with
  * punctuation as separate words, as every text of the world; the tokenizer turns it into
- * English for people (`english` in `load-tokenizer.ts`).
+ * English for people (`asEnglish` in `load-tokenizer.ts`).
  *
  * Phrasings are drawn with `SeededRandom`, so one scene and seed always give one caption.
  *

@@ -35,16 +35,8 @@ export interface Encoded {
 
 export interface TextTokenizer {
   encode(text: string, options?: EncodeOptions): Encoded;
-  /**
-   * Ids back to text; special tokens (BOS/EOS/padding) are dropped unless asked for. `english`
-   * writes a word-level text (the shapes world's "a red star . it is large .") as people read
-   * it ("A red star. It is large."); encoding lower-cases and splits punctuation again, so
-   * both forms give the same ids.
-   */
-  decode(
-    ids: readonly number[],
-    options?: { skipSpecialTokens?: boolean; english?: boolean },
-  ): string;
+  /** Ids back to text; special tokens (BOS/EOS/padding) are dropped unless asked for. */
+  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
   tokenToId(token: string): number | undefined;
   readonly vocabSize: number;
   readonly modelMaxLength: number | undefined;
@@ -105,12 +97,8 @@ export function createTokenizer(
     modelMaxLength,
     padId,
     tokenToId: (token) => tokenizer.token_to_id(token),
-    decode(ids, options = {}) {
-      const text = tokenizer.decode([...ids], {
-        skip_special_tokens: options.skipSpecialTokens ?? true,
-      });
-      return options.english ? asEnglish(text) : text;
-    },
+    decode: (ids, options = {}) =>
+      tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true }),
     encode(text, options = {}) {
       const maxLength = options.maxLength ?? modelMaxLength;
       let ids = idsOf(text);
@@ -131,7 +119,11 @@ export function createTokenizer(
   };
 }
 
-/** No space before punctuation, single spaces, every sentence capitalised. */
+/**
+ * A word-level text (the shapes world's "a red star . it is large .") as people read it ("A red
+ * star. It is large."): no space before punctuation, every sentence capitalised. Encoding
+ * lower-cases and splits punctuation again, so both forms give the same ids.
+ */
 export function asEnglish(words: string): string {
   return words
     .replace(/\s+/g, " ")

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TextTokenizer } from "../../src/tokenizers/load-tokenizer";
-import { createTokenizer, loadTokenizer } from "../../src/tokenizers/load-tokenizer";
+import { asEnglish, createTokenizer, loadTokenizer } from "../../src/tokenizers/load-tokenizer";
 
 const DIR = fileURLToPath(new URL("../fixtures/tiny-sd/tokenizer/", import.meta.url));
 const vocab: Record<string, number> = JSON.parse(readFileSync(`${DIR}vocab.json`, "utf8"));
@@ -107,7 +107,7 @@ describe("word-level tokenizer of a limner bundle", () => {
     const world =
       "two objects on a white background . a red star , large and striped , is at the top .";
     const { ids } = tokenizer.encode(world);
-    const english = tokenizer.decode(ids, { english: true });
+    const english = asEnglish(tokenizer.decode(ids));
     expect(english).toBe(
       "Two objects on a white background. A red star, large and striped, is at the top.",
     );
