@@ -106,13 +106,4 @@ describe("SeededRandom", () => {
     expect(() => new SeededRandom(1).fork(Number.NaN)).toThrow(RangeError);
     expect(() => new SeededRandom(1).randn(-1)).toThrow(RangeError);
   });
-
-  it("draws a 4×28×16 latent in well under a millisecond", () => {
-    const count = 4 * 28 * 16;
-    for (let i = 0; i < 20; i++) new SeededRandom(i).randn(count); // warm the JIT
-    const runs = 200;
-    const start = performance.now();
-    for (let i = 0; i < runs; i++) new SeededRandom(i).randn(count);
-    expect((performance.now() - start) / runs).toBeLessThan(1);
-  });
 });
