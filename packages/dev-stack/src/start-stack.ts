@@ -16,6 +16,8 @@ import { EDGE_DIR, REPO_ROOT, WRANGLER_BIN } from "./edge-paths";
 import { freePort, waitForHttp } from "./free-port";
 
 const RUNTIME_MAIN = join(REPO_ROOT, "gpu-runtime/src/main.ts");
+/** How many picked ports the edge tries before giving up. */
+const EDGE_PORT_ATTEMPTS = 3;
 const SERVE_EDGE_BUNDLE = fileURLToPath(new URL("./serve-edge-bundle.ts", import.meta.url));
 
 export interface StackOptions {
@@ -73,8 +75,6 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const serviceToken = randomBytes(32).toString("base64url");
   const secretsDir = mkdtempSync(join(tmpdir(), "limner-stack-"));
   const persistDir = options.persistDir ?? join(secretsDir, "state");
-  // wrangler cannot report a port it chose itself, so pick one first.
-  const edgePort = options.edgePort === 0 ? await freePort() : (options.edgePort ?? 8787);
   const started: ManagedProcess[] = [];
   const stop = async () => {
     await Promise.all(started.reverse().map((p) => p.stop()));
@@ -143,9 +143,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       `RUNTIME_SERVICE_TOKEN=${serviceToken}\nLIMNER_DEV_KEY=${apiKey}\nFILES_SIGNING_KEY=${filesSigningKey}\nLIMNER_ADMIN_TOKEN=${adminToken}\n`,
       { mode: 0o600 },
     );
-    const edgeArgs = [
+    const edgeArgs = (port: number) => [
       "--port",
-      String(edgePort),
+      String(port),
       "--persist-to",
       persistDir,
       "--env-file",
@@ -157,33 +157,38 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         `${name}:${value}`,
       ]),
     ];
-    let edge: ManagedProcess;
-    if (options.edgeServer === "miniflare") {
-      const bundleDir = join(secretsDir, "edge-bundle");
-      await runToCompletion(
-        spawnManaged(
-          "edge-build",
+    let bindFailed = false;
+    const edgeOnLine = (line: string) => {
+      if (line.includes("Address already in use")) bindFailed = true;
+      onLine(line);
+    };
+    const spawnEdge = async (port: number): Promise<ManagedProcess> => {
+      if (options.edgeServer === "miniflare") {
+        const bundleDir = join(secretsDir, "edge-bundle");
+        await runToCompletion(
+          spawnManaged(
+            "edge-build",
+            process.execPath,
+            [WRANGLER_BIN, "deploy", "--dry-run", "--outdir", bundleDir],
+            { cwd: EDGE_DIR, env: wranglerEnv, onLine },
+          ),
+          readyTimeoutMs,
+        );
+        return spawnManaged(
+          "edge",
           process.execPath,
-          [WRANGLER_BIN, "deploy", "--dry-run", "--outdir", bundleDir],
-          { cwd: EDGE_DIR, env: wranglerEnv, onLine },
-        ),
-        readyTimeoutMs,
-      );
-      edge = spawnManaged(
-        "edge",
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          SERVE_EDGE_BUNDLE,
-          "--script",
-          join(bundleDir, "index.js"),
-          ...edgeArgs,
-        ],
-        { cwd: EDGE_DIR, env: wranglerEnv, onLine },
-      );
-    } else {
-      edge = spawnManaged(
+          [
+            "--import",
+            "tsx",
+            SERVE_EDGE_BUNDLE,
+            "--script",
+            join(bundleDir, "index.js"),
+            ...edgeArgs(port),
+          ],
+          { cwd: EDGE_DIR, env: wranglerEnv, onLine: edgeOnLine },
+        );
+      }
+      return spawnManaged(
         "edge",
         process.execPath,
         [
@@ -193,15 +198,39 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
           "127.0.0.1",
           "--inspector-port",
           String(await freePort()),
-          ...edgeArgs,
+          ...edgeArgs(port),
           "--show-interactive-dev-session=false",
         ],
-        { cwd: EDGE_DIR, env: wranglerEnv, onLine },
+        { cwd: EDGE_DIR, env: wranglerEnv, onLine: edgeOnLine },
       );
+    };
+
+    // wrangler cannot report a port it chose itself, so a free one is picked first; another
+    // process (even an outgoing connection's local port) can take it before workerd binds it,
+    // so a picked port that turns out taken is picked again.
+    let edge: ManagedProcess | undefined;
+    let edgePort = options.edgePort ?? 8787;
+    for (let attempt = 1; ; attempt++) {
+      if (options.edgePort === 0) edgePort = await freePort();
+      bindFailed = false;
+      const candidate = await spawnEdge(edgePort);
+      started.push(candidate);
+      try {
+        await waitForHttp(
+          `http://127.0.0.1:${edgePort}/healthz`,
+          readyTimeoutMs,
+          () => candidate.exited,
+        );
+        edge = candidate;
+        break;
+      } catch (error) {
+        const retry = options.edgePort === 0 && bindFailed && attempt < EDGE_PORT_ATTEMPTS;
+        if (!retry) throw error;
+        await candidate.stop();
+        onLine(`[edge] port ${edgePort} was taken before workerd bound it; picking another`);
+      }
     }
-    started.push(edge);
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
-    await waitForHttp(`${edgeUrl}/healthz`, readyTimeoutMs, () => edge.exited);
     return {
       edgeUrl,
       runtimeUrl,
