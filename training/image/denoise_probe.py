@@ -26,6 +26,7 @@ from .config import main_run_work
 from .dataset import LatentNorm, LatentSet, frame
 from .denoiser import TextToLatent
 from .noise_schedule import add_noise, alphas_cumprod
+from .sampling import ddim_v
 from .vae import Vae, to_image, to_tensor
 
 DEFAULT_STARTS = (0, 300, 600, 999)
@@ -49,16 +50,8 @@ def regenerate(vae: Vae, model: TextToLatent, norm: LatentNorm, ids: torch.Tenso
                image: np.ndarray, t_start: int, generator: torch.Generator) -> np.ndarray:
     z = norm.normalise(vae.encode(to_tensor([image])))
     if t_start > 0:
-        ac = alphas_cumprod()
-        z = add_noise(z, torch.randn(z.shape, generator=generator), torch.tensor([t_start]), ac)
-        timesteps = np.linspace(t_start, 0, SAMPLING_STEPS).round().astype(int)
-        for i, t in enumerate(timesteps):
-            cond, uncond = model(torch.cat([z, z]), torch.full((2,), float(t)), torch.cat([ids, empty])).chunk(2)
-            v = uncond + GUIDANCE * (cond - uncond)
-            a = ac[t]
-            x0, eps = a.sqrt() * z - (1 - a).sqrt() * v, (1 - a).sqrt() * z + a.sqrt() * v
-            a_next = ac[timesteps[i + 1]] if i + 1 < len(timesteps) else None
-            z = x0 if a_next is None else a_next.sqrt() * x0 + (1 - a_next).sqrt() * eps
+        z = add_noise(z, torch.randn(z.shape, generator=generator), torch.tensor([t_start]), alphas_cumprod())
+        z = ddim_v(model, z, ids, empty, t_start, SAMPLING_STEPS, GUIDANCE)
     return to_image(vae.decoder(norm.denormalise(z))[0])
 
 

@@ -134,18 +134,30 @@ class SpatialTransformer(nn.Module):
         return x + t.transpose(1, 2).reshape(b, c, h, w)
 
 
+def coordinate_channels(sample: torch.Tensor) -> torch.Tensor:
+    """[B, 2, h, w]: each cell's row and column centre, normalised to [-1, 1] at every aspect."""
+    b, _, h, w = sample.shape
+    ys = (torch.arange(h, dtype=sample.dtype, device=sample.device) + 0.5) * (2.0 / h) - 1.0
+    xs = (torch.arange(w, dtype=sample.dtype, device=sample.device) + 0.5) * (2.0 / w) - 1.0
+    grid = torch.stack([ys[:, None].expand(h, w), xs[None, :].expand(h, w)])
+    return grid.unsqueeze(0).expand(b, 2, h, w)
+
+
 class UNet(nn.Module):
     """3 stages (latent, 1/2, 1/4), a ResBlock and a SpatialTransformer each way; skips concatenated.
 
     Upsampling goes to the skip's own size, so odd latent sides (28 -> 14 -> 7) work.
     """
 
-    def __init__(self, channels: tuple[int, int, int] = CHANNELS):
+    def __init__(self, channels: tuple[int, int, int] = CHANNELS, coords: bool = False):
         super().__init__()
         c1, c2, c3 = channels
         self.time_width = c1
+        # Coordinate channels (CoordConv, Liu et al. 2018): a conv net otherwise knows absolute
+        # position only through zero padding, and captions are mostly about grid positions.
+        self.coords = coords
         self.time_mlp = nn.Sequential(nn.Linear(c1, TIME_WIDTH), nn.SiLU(), nn.Linear(TIME_WIDTH, TIME_WIDTH))
-        self.conv_in = nn.Conv2d(LATENT_CHANNELS, c1, 3, padding=1)
+        self.conv_in = nn.Conv2d(LATENT_CHANNELS + (2 if coords else 0), c1, 3, padding=1)
         self.res1, self.attn1 = ResBlock(c1, c1), SpatialTransformer(c1, self_attention=False)
         self.down1 = nn.Conv2d(c1, c1, 3, stride=2, padding=1)
         self.res2, self.attn2 = ResBlock(c1, c2), SpatialTransformer(c2)
@@ -162,6 +174,8 @@ class UNet(nn.Module):
     def forward(self, sample, timestep, encoder_hidden_states):
         ctx = encoder_hidden_states
         temb = self.time_mlp(timestep_embedding(timestep, self.time_width))
+        if self.coords:
+            sample = torch.cat([sample, coordinate_channels(sample)], dim=1)
         s1 = self.attn1(self.res1(self.conv_in(sample), temb), ctx)
         s2 = self.attn2(self.res2(self.down1(s1), temb), ctx)
         x = self.attn3(self.res3(self.down2(s2), temb), ctx)
@@ -176,10 +190,10 @@ class UNet(nn.Module):
 class TextToLatent(nn.Module):
     """Text encoder + U-Net, trained together and exported as two graphs."""
 
-    def __init__(self, vocab_size: int, channels: tuple[int, int, int] = CHANNELS):
+    def __init__(self, vocab_size: int, channels: tuple[int, int, int] = CHANNELS, coords: bool = False):
         super().__init__()
         self.text = TextEncoder(vocab_size)
-        self.unet = UNet(channels)
+        self.unet = UNet(channels, coords)
 
     def forward(self, sample, timestep, input_ids):
         return self.unet(sample, timestep, self.text(input_ids))

@@ -47,3 +47,24 @@ def min_snr_weight(t: torch.Tensor, ac: torch.Tensor, gamma: float = 5.0) -> tor
     """
     snr = ac[t] / (1 - ac[t])
     return torch.clamp(snr, max=gamma) / (snr + 1)
+
+
+# Rectified flow (Liu et al. 2022; SD3, Esser et al. 2024): x_s = (1 - s) x0 + s noise on a
+# straight line, the network predicts the velocity noise - x0, and the training noise levels s
+# are logit-normal (SD3's best of 61 formulations: more weight on the middle levels, where the
+# layout and the shapes are decided). The timestep input is 1000 s, as diffusers'
+# FlowMatchEulerDiscreteScheduler passes it.
+FLOW_TIMESTEP_SCALE = 1000.0
+
+
+def logit_normal_sigmas(count: int, generator: torch.Generator, mean: float = 0.0, std: float = 1.0) -> torch.Tensor:
+    return torch.sigmoid(mean + std * torch.randn(count, generator=generator))
+
+
+def flow_interpolate(x0: torch.Tensor, noise: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+    s = sigma.reshape(-1, 1, 1, 1)
+    return (1 - s) * x0 + s * noise
+
+
+def flow_velocity(x0: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    return noise - x0

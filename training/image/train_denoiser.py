@@ -1,11 +1,12 @@
-"""Trains the text encoder and U-Net together on cached latents (v-prediction).
+"""Trains the text encoder and U-Net together on cached latents (v-prediction, or rectified flow).
 
 - Batches are grouped by aspect bucket (one bucket per batch, buckets drawn in proportion
   to their share of the data), as the report trains at every aspect ratio.
 - Caption dropout: a fraction of captions become the empty prompt, framed exactly as the
   runtime frames the negative prompt "" ([BOS] [EOS] [PAD]...), so classifier-free guidance
   at inference uses the unconditional branch the model learned.
-- Min-SNR-5 loss weighting; AdamW with warm-up and cosine decay; EMA weights are exported.
+- v-prediction with Min-SNR-5 loss weighting, or rectified flow with logit-normal noise
+  levels (`objective`, see noise_schedule.py); AdamW with warm-up and cosine decay; EMA weights are exported.
 - Every random draw of step s comes from generators seeded with (seed, s), so a run resumed
   from its periodic checkpoint continues exactly as an uninterrupted one.
 """
@@ -15,6 +16,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -24,7 +26,8 @@ import torch.nn.functional as F
 from .checkpoint import save_atomic
 from .dataset import LatentNorm, LatentSet
 from .denoiser import CHANNELS, TextToLatent
-from .noise_schedule import NUM_TRAIN_TIMESTEPS, add_noise, alphas_cumprod, min_snr_weight, velocity
+from .noise_schedule import (FLOW_TIMESTEP_SCALE, NUM_TRAIN_TIMESTEPS, add_noise, alphas_cumprod, flow_interpolate,
+                             flow_velocity, logit_normal_sigmas, min_snr_weight, velocity)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class DenoiserConfig:
     ema_decay: float = 0.999
     checkpoint_every: int = 250
     channels: tuple[int, int, int] = CHANNELS  # U-Net widths at latent, 1/2 and 1/4 resolution
+    objective: str = "v"  # "v" (v-prediction, min-SNR) or "flow" (rectified flow)
+    coords: bool = False  # coordinate channels into the U-Net (denoiser.coordinate_channels)
 
 
 def _lr_factor(step: int, cfg: DenoiserConfig, steps: int) -> float:
@@ -54,14 +59,18 @@ class DenoiserRun(NamedTuple):
 def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, empty_ids: list[int],
                    norm: "LatentNorm", cfg: DenoiserConfig, seed: int, checkpoint: Path,
                    log=print, label: str = "denoiser", device: str = "cpu",
-                   time_budget_s: float | None = None) -> DenoiserRun:
+                   time_budget_s: float | None = None,
+                   on_checkpoint: Callable[[int, TextToLatent], None] | None = None) -> DenoiserRun:
     """Trains (or resumes) the denoiser. With `time_budget_s`, the speed of the first 50 steps
     decides how many of `cfg.steps` fit in the budget, and the schedule is planned for that
-    many (the checkpoint records it as "steps")."""
+    many (the checkpoint records it as "steps"). `on_checkpoint(step, ema)` runs after each
+    save (learning curves); the EMA model is in eval mode there, on the training device."""
+    if cfg.objective not in ("v", "flow"):
+        raise ValueError(f"unknown objective {cfg.objective!r}: use 'v' or 'flow'")
     torch.manual_seed(seed)
     dev = torch.device(device)
     device_name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
-    model = TextToLatent(vocab_size, cfg.channels)
+    model = TextToLatent(vocab_size, cfg.channels, cfg.coords)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
     start, seconds, planned = 0, 0.0, cfg.steps
@@ -107,13 +116,21 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
         ids = caption_ids[data.rows[bucket][pick]].clone()
         ids[torch.from_numpy(rng.random(cfg.batch_size) < cfg.caption_dropout)] = empty
         ids = ids.to(dev)
-        t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (cfg.batch_size,), generator=gen).to(dev)
-        noise = torch.randn(x0.shape, generator=gen).to(dev)
+        if cfg.objective == "flow":
+            sigma = logit_normal_sigmas(cfg.batch_size, gen).to(dev)
+            noise = torch.randn(x0.shape, generator=gen).to(dev)
+            noisy, timestep, target = flow_interpolate(x0, noise, sigma), sigma * FLOW_TIMESTEP_SCALE, flow_velocity(x0, noise)
+            weight = torch.ones_like(sigma)
+        else:
+            t = torch.randint(0, NUM_TRAIN_TIMESTEPS, (cfg.batch_size,), generator=gen).to(dev)
+            noise = torch.randn(x0.shape, generator=gen).to(dev)
+            noisy, timestep, target = add_noise(x0, noise, t, ac), t.float(), velocity(x0, noise, t, ac)
+            weight = min_snr_weight(t, ac)
         # bf16 autocast on GPUs only; the CPU path stays in float32.
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-            pred = model(add_noise(x0, noise, t, ac), t.float(), ids)
-        per_sample = F.mse_loss(pred.float(), velocity(x0, noise, t, ac), reduction="none").flatten(1).mean(1)
-        loss = (min_snr_weight(t, ac) * per_sample).mean()
+            pred = model(noisy, timestep, ids)
+        per_sample = F.mse_loss(pred.float(), target, reduction="none").flatten(1).mean(1)
+        loss = (weight * per_sample).mean()
         for group in opt.param_groups:
             group["lr"] = cfg.lr * _lr_factor(step, cfg, planned)
         opt.zero_grad(set_to_none=True)
@@ -132,6 +149,9 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
             log(f"  {label}: {planned} steps fit the {time_budget_s:.0f} s budget")
         if step % cfg.checkpoint_every == 0 or step == planned:
             save(step)
+            if on_checkpoint is not None:
+                ema.eval()
+                on_checkpoint(step, ema)
         if time.time() - last_log > 30 or step == planned:
             rate = (step - start) / (time.time() - began)
             log(f"  {label} step {step}/{planned} loss {np.mean(losses[-50:]):.4f} "

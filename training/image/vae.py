@@ -37,6 +37,14 @@ KL_WEIGHT = 1e-6
 LATENT_NOISE = 0.3
 NOISE_PROBES = (0.1, 0.2)  # latent noise levels measure_vae reports PSNR at
 INITIAL_LOGVAR = -6.0  # a near-deterministic autoencoder; the KL only keeps latents well scaled
+_ENCODER_WIDTHS = (24, 32, 64, 96)  # input conv, then one per stride-2 stage
+_DECODER_WIDTHS = (128, 96, 64, 32)  # latent side, then one per 2x upsampling stage
+
+
+def _stages(downsample: int) -> int:
+    if downsample not in (4, 8):
+        raise ValueError(f"the VAE downsamples 4x or 8x, not {downsample}x")
+    return downsample.bit_length() - 1
 
 
 class ResBlock(nn.Module):
@@ -55,18 +63,18 @@ class ResBlock(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self):
+    """Stride-2 stages from the image down to 1/`downsample`: 8 as Stable Diffusion's, or 4,
+    where a small object spans about five latent cells instead of two or three."""
+
+    def __init__(self, downsample: int = DOWNSAMPLE):
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Conv2d(3, 24, 3, padding=1), nn.SiLU(),
-            nn.Conv2d(24, 32, 3, stride=2, padding=1),  # /2
-            ResBlock(32),
-            nn.Conv2d(32, 64, 3, stride=2, padding=1),  # /4
-            ResBlock(64),
-            nn.Conv2d(64, 96, 3, stride=2, padding=1),  # /8
-            ResBlock(96), nn.SiLU(),
-            nn.Conv2d(96, 2 * LATENT_CHANNELS, 3, padding=1),
-        )
+        self.downsample = downsample
+        widths = _ENCODER_WIDTHS[: _stages(downsample) + 1]
+        layers: list[nn.Module] = [nn.Conv2d(3, widths[0], 3, padding=1), nn.SiLU()]
+        for cin, cout in zip(widths, widths[1:]):
+            layers += [nn.Conv2d(cin, cout, 3, stride=2, padding=1), ResBlock(cout)]
+        layers += [nn.SiLU(), nn.Conv2d(widths[-1], 2 * LATENT_CHANNELS, 3, padding=1)]
+        self.net = nn.Sequential(*layers)
         # Start the posterior nearly deterministic (std ~0.05). From logvar 0 the sampling noise
         # swamped the means for hundreds of steps and the decoder learned blurry average colours.
         with torch.no_grad():
@@ -76,38 +84,43 @@ class Encoder(nn.Module):
 
     def forward(self, image):
         mean, logvar = self.net(image).chunk(2, dim=1)
-        # A linear shortcut from each 8x8 cell's mean colour: the conv path alone learned
+        # A linear shortcut from each cell's mean colour: the conv path alone learned
         # chroma very slowly (reconstructions stayed grey for hundreds of steps).
-        mean = mean + self.colour(F.avg_pool2d(image, DOWNSAMPLE))
+        mean = mean + self.colour(F.avg_pool2d(image, self.downsample))
         return mean, logvar.clamp(-20.0, 5.0)
 
 
 class Decoder(nn.Module):
-    def __init__(self):
+    def __init__(self, downsample: int = DOWNSAMPLE):
         super().__init__()
-        self.conv_in = nn.Conv2d(LATENT_CHANNELS, 128, 3, padding=1)
-        self.mid = nn.Sequential(ResBlock(128), ResBlock(128))
-        self.up = nn.ModuleList([
-            nn.Sequential(nn.Conv2d(128, 96, 3, padding=1), ResBlock(96)),  # x2
-            nn.Sequential(nn.Conv2d(96, 64, 3, padding=1), ResBlock(64)),  # x4
-            nn.Sequential(nn.Conv2d(64, 32, 3, padding=1), nn.SiLU(), nn.Conv2d(32, 32, 3, padding=1)),  # x8
-        ])
-        self.conv_out = nn.Conv2d(32, 3, 3, padding=1)
+        self.downsample = downsample
+        # The 4x decoder drops the first (widest) upsampling stage of the 8x one.
+        widths = _DECODER_WIDTHS[len(_DECODER_WIDTHS) - 1 - _stages(downsample) :]
+        self.conv_in = nn.Conv2d(LATENT_CHANNELS, widths[0], 3, padding=1)
+        self.mid = nn.Sequential(ResBlock(widths[0]), ResBlock(widths[0]))
+        stages: list[nn.Module] = []
+        for cin, cout in zip(widths[:-2], widths[1:-1]):
+            stages.append(nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), ResBlock(cout)))
+        last_in, last = widths[-2], widths[-1]
+        stages.append(nn.Sequential(nn.Conv2d(last_in, last, 3, padding=1), nn.SiLU(), nn.Conv2d(last, last, 3, padding=1)))
+        self.up = nn.ModuleList(stages)
+        self.conv_out = nn.Conv2d(last, 3, 3, padding=1)
         self.colour = nn.Conv2d(LATENT_CHANNELS, 3, 1)  # the encoder's shortcut, in reverse
 
     def forward(self, latents):
         x = self.mid(self.conv_in(latents))
         for stage in self.up:
             x = stage(F.interpolate(x, scale_factor=2.0, mode="nearest"))
-        base = F.interpolate(self.colour(latents), scale_factor=float(DOWNSAMPLE), mode="nearest")
+        base = F.interpolate(self.colour(latents), scale_factor=float(self.downsample), mode="nearest")
         return torch.tanh(self.conv_out(F.silu(x)) + base)
 
 
 class Vae(nn.Module):
-    def __init__(self):
+    def __init__(self, downsample: int = DOWNSAMPLE):
         super().__init__()
-        self.encoder = Encoder()
-        self.decoder = Decoder()
+        self.downsample = downsample
+        self.encoder = Encoder(downsample)
+        self.decoder = Decoder(downsample)
 
     @torch.no_grad()
     def encode(self, image: torch.Tensor) -> torch.Tensor:
@@ -148,7 +161,8 @@ def psnr(reconstruction: torch.Tensor, target: torch.Tensor) -> float:
     return float((10 * torch.log10(255.0**2 / mse)).mean())
 
 
-def _crop_batch(rng: np.random.Generator, seed: int, start: int, count: int, crop: int) -> torch.Tensor:
+def _crop_batch(rng: np.random.Generator, seed: int, start: int, count: int, crop: int,
+                downsample: int = DOWNSAMPLE) -> torch.Tensor:
     crops = []
     for i in range(count):
         sample = make_sample(seed, STREAMS["labelled"], start + i)
@@ -163,16 +177,17 @@ def _crop_batch(rng: np.random.Generator, seed: int, start: int, count: int, cro
             x0 = int(np.clip(cx - crop // 2, 0, w - crop))
         else:
             y0, x0 = int(rng.integers(h - crop + 1)), int(rng.integers(w - crop + 1))
-        # Crops on the 8-pixel grid keep the latent cells aligned with full-image encoding.
-        y0, x0 = y0 - y0 % DOWNSAMPLE, x0 - x0 % DOWNSAMPLE
+        # Crops on the latent grid keep the latent cells aligned with full-image encoding.
+        y0, x0 = y0 - y0 % downsample, x0 - x0 % downsample
         crops.append(image[y0 : y0 + crop, x0 : x0 + crop])
     return to_tensor(crops)
 
 
-def train_vae(seed: int, steps: int, batch_size: int, crop: int, lr: float, checkpoint: Path, log=print) -> tuple[Vae, float]:
+def train_vae(seed: int, steps: int, batch_size: int, crop: int, lr: float, checkpoint: Path, log=print,
+              downsample: int = DOWNSAMPLE) -> tuple[Vae, float]:
     """Trains (or resumes) the VAE; returns it and the seconds training took."""
     torch.manual_seed(seed)
-    vae = Vae()
+    vae = Vae(downsample)
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
     start, spent = 0, 0.0
     # Mid-run saves go to a separate file: `checkpoint` itself only ever holds a finished VAE,
@@ -198,7 +213,7 @@ def train_vae(seed: int, steps: int, batch_size: int, crop: int, lr: float, chec
         torch.manual_seed(seed * 1_000_003 + step)
         for group in opt.param_groups:
             group["lr"] = lr * min((step + 1) / warmup, 0.5 * (1 + math.cos(math.pi * step / steps)))
-        target = _crop_batch(rng, seed, step * batch_size, batch_size, crop)
+        target = _crop_batch(rng, seed, step * batch_size, batch_size, crop, downsample)
         recon, mean, logvar = vae(target, LATENT_NOISE)
         kl = 0.5 * (mean**2 + logvar.exp() - 1 - logvar).mean()
         # L1 keeps edges sharp; the MSE term is what PSNR measures.

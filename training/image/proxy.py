@@ -1,0 +1,260 @@
+"""Proxy runs that choose the image model's design: short, same-budget runs with learning curves.
+
+The CPU proxy of the last design round could not tell designs apart (every variant stayed near
+chance on shapes), so this one isolates the first thing a prompt-following model must learn:
+one object, square images, its true descriptive caption. A variant is a VAE downsampling (8x
+as today, or 4x, where objects span about twice as many latent cells per side), an objective
+(v-prediction with min-SNR, or rectified flow with logit-normal levels) and a U-Net with or
+without coordinate channels. Every variant of one downsampling trains on the same latents.
+
+At each checkpoint the EMA denoiser draws every held-out prompt from pure noise (20 steps,
+guidance 5), the VAE decodes it and the judge reads it; the rates, with Wilson 95 % intervals
+over the held-out prompts, go to `curve.jsonl`: the learning curve against samples seen.
+
+    /usr/bin/python3 -m training.image.proxy --variant v8            # one variant (resumes)
+    /usr/bin/python3 -m training.image.proxy --table                 # every finished curve, markdown
+    /usr/bin/python3 -m training.image.proxy --variant v8 --quick    # toy sizes, seconds (tests)
+
+Work dir: training/runs/proxy-seed<N>/ (vae<D>.pt, latents<D>.pt, <variant>/). One thread
+by default: two proxies can run side by side on two cores.
+"""
+
+import argparse
+import json
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..captioner.tokenizer import Tokenizer, build_vocab
+from ..judge.read import read_scene
+from ..paths import RUNS
+from ..stats import wilson
+from ..world import texts, vocab
+from ..world.render import render
+from ..world.sample import text_rng
+from ..world.scene import Scene, SceneObject, rng_for
+from .dataset import LatentNorm, LatentSet, frame
+from .sampling import ddim_v, euler_flow
+from .train_denoiser import DenoiserConfig, train_denoiser
+from .vae import Vae, measure_vae, to_image, to_tensor, train_vae
+
+# Streams of their own, so proxy scenes never coincide with the bundle's training images.
+TRAIN_STREAM, HELDOUT_STREAM = 20, 21
+PROXY_CHANNELS = (32, 64, 96)  # the half-width U-Net: about 4x cheaper per step than the bundle's
+
+
+@dataclass(frozen=True)
+class Variant:
+    downsample: int
+    objective: str
+    coords: bool = False
+
+
+VARIANTS = {
+    "v8": Variant(8, "v"),
+    "flow8": Variant(8, "flow"),
+    "flow8-coords": Variant(8, "flow", coords=True),
+    "v4": Variant(4, "v"),
+    "flow4": Variant(4, "flow"),
+    "flow4-coords": Variant(4, "flow", coords=True),
+}
+
+
+@dataclass(frozen=True)
+class ProxySizes:
+    vae_steps: int
+    train_images: int
+    heldout_images: int
+    steps: int
+    eval_every: int
+    batch_size: int = 32
+    vae_batch: int = 32
+    vae_crop: int = 64
+
+
+FULL = ProxySizes(vae_steps=1000, train_images=20000, heldout_images=200, steps=3000, eval_every=500)
+QUICK = ProxySizes(vae_steps=3, train_images=16, heldout_images=4, steps=4, eval_every=2, batch_size=4,
+                   vae_batch=2, vae_crop=32)
+HIT_NAMES = ("colour_and_shape", "colour", "shape", "texture", "all_three", "right_cell")
+
+
+def one_object_scene(seed: int, stream: int, index: int) -> tuple[Scene, str]:
+    """A square scene with exactly one object, and its descriptive caption."""
+    rng = rng_for(seed, stream, index)
+    cell = int(rng.integers(9))
+    obj = SceneObject(
+        shape=vocab.SHAPES[int(rng.integers(len(vocab.SHAPES)))],
+        colour=list(vocab.COLOURS)[int(rng.integers(len(vocab.COLOURS)))],
+        size=list(vocab.SIZES)[int(rng.integers(len(vocab.SIZES)))],
+        texture=vocab.TEXTURES[int(rng.integers(len(vocab.TEXTURES)))],
+        row=cell // 3, col=cell % 3,
+    )
+    background = list(vocab.BACKGROUNDS)[int(rng.integers(len(vocab.BACKGROUNDS)))]
+    jitter = (float(rng.uniform(-1, 1)), float(rng.uniform(-1, 1)))
+    scene = Scene(seed, stream, index, "square", background, (obj,), (jitter,))
+    return scene, texts.descriptive_caption(scene, text_rng(seed, stream, index))
+
+
+def proxy_vae(work: Path, seed: int, downsample: int, sizes: ProxySizes, log=print) -> Vae:
+    vae, seconds = train_vae(seed, sizes.vae_steps, sizes.vae_batch, sizes.vae_crop, 2e-3,
+                             work / f"vae{downsample}.pt", log=log, downsample=downsample)
+    report = work / f"vae{downsample}.json"
+    if not report.exists():
+        with torch.no_grad():
+            counts = dict.fromkeys(HIT_NAMES, 0)
+            for i in range(sizes.heldout_images):
+                scene, _ = one_object_scene(seed, HELDOUT_STREAM, i)
+                round_trip = vae.decoder(vae.encode(to_tensor([render(scene)])))[0]
+                for name, hit in read_hits(scene, to_image(round_trip)).items():
+                    counts[name] += hit
+        measured = {"seconds": round(seconds, 1), **measure_vae(vae, seed, min(sizes.heldout_images, 200)),
+                    "one_object_round_trip_cap": rates(counts, sizes.heldout_images)}
+        report.write_text(json.dumps(measured, indent=1))
+        log(f"  vae{downsample}: {json.dumps(measured)}")
+    return vae
+
+
+def read_hits(scene: Scene, image: np.ndarray) -> dict[str, bool]:
+    """Which of the one-object prompt's facts the judge reads back from `image` (anywhere in
+    it, as the suite's one-object check; `right_cell` also asks for the stated position)."""
+    want = scene.objects[0]
+    found = read_scene(image).objects
+    same_shape = [o for o in found if o.shape == want.shape]
+    both = [o for o in same_shape if o.colour == want.colour]
+    return {
+        "colour_and_shape": bool(both),
+        "colour": any(o.colour == want.colour for o in found),
+        "shape": bool(same_shape),
+        "texture": any(o.texture == want.texture for o in same_shape),
+        "all_three": any(o.texture == want.texture for o in both),
+        "right_cell": any((o.row, o.col) == (want.row, want.col) for o in found),
+    }
+
+
+def rates(counts: dict[str, int], n: int) -> dict:
+    return {name: {"rate": k / n, "ci95": [round(v, 4) for v in wilson(k, n)]} for name, k in counts.items()} | {
+        "prompts": n}
+
+
+@torch.no_grad()
+def proxy_latents(work: Path, vae: Vae, seed: int, sizes: ProxySizes, tok: Tokenizer, log=print):
+    path = work / f"latents{vae.downsample}.pt"
+    if path.exists():
+        data = torch.load(path)
+        return LatentSet(data["latents"], data["rows"]), data["ids"]
+    chunks, ids = [], []
+    for start in range(0, sizes.train_images, 64):
+        batch = [one_object_scene(seed, TRAIN_STREAM, i) for i in range(start, min(start + 64, sizes.train_images))]
+        chunks.append(vae.encode(to_tensor([render(scene) for scene, _ in batch])))
+        ids += [frame(tok, caption) for _, caption in batch]
+        if start % 2048 == 0:
+            log(f"  latents{vae.downsample}: {start}/{sizes.train_images}")
+    data = LatentSet({"square": torch.cat(chunks)}, {"square": np.arange(sizes.train_images)})
+    caption_ids = torch.tensor(ids, dtype=torch.long)
+    torch.save({"latents": data.latents, "rows": data.rows, "ids": caption_ids}, path)
+    return data, caption_ids
+
+
+@torch.no_grad()
+def judge_generations(model, vae: Vae, norm: LatentNorm, objective: str, tok: Tokenizer, seed: int,
+                      count: int, chunk: int = 50) -> dict:
+    """Generate every held-out prompt from pure noise and read each image back."""
+    counts = dict.fromkeys(HIT_NAMES, 0)
+    empty = torch.tensor([frame(tok, "")])
+    gen = torch.Generator().manual_seed(seed)  # the same noise at every checkpoint
+    side = 128 // vae.downsample
+    for start in range(0, count, chunk):
+        scenes = [one_object_scene(seed, HELDOUT_STREAM, i) for i in range(start, min(start + chunk, count))]
+        ids = torch.tensor([frame(tok, caption) for _, caption in scenes])
+        z = torch.randn((len(scenes), 4, side, side), generator=gen)
+        z = euler_flow(model, z, ids, empty) if objective == "flow" else ddim_v(model, z, ids, empty)
+        images = vae.decoder(norm.denormalise(z))
+        for (scene, _), image in zip(scenes, images):
+            for name, hit in read_hits(scene, to_image(image)).items():
+                counts[name] += hit
+    return rates(counts, count)
+
+
+def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) -> Path:
+    variant = VARIANTS[name]
+    tok = Tokenizer(build_vocab())
+    vae = proxy_vae(work, seed, variant.downsample, sizes, log).eval()
+    data, caption_ids = proxy_latents(work, vae, seed, sizes, tok, log)
+    norm = LatentNorm.of(data)
+    out = work / name
+    out.mkdir(parents=True, exist_ok=True)
+    curve = out / "curve.jsonl"
+    cfg = DenoiserConfig(steps=sizes.steps, batch_size=sizes.batch_size, lr=1e-3,
+                         warmup=min(200, sizes.steps // 4), checkpoint_every=sizes.eval_every,
+                         channels=PROXY_CHANNELS, objective=variant.objective, coords=variant.coords)
+    clock = {"started": time.time(), "eval": 0.0}
+
+    def evaluate(step: int, ema) -> None:
+        began = time.time()
+        scores = judge_generations(ema, vae, norm, variant.objective, tok, seed, sizes.heldout_images)
+        train_seconds = began - clock["started"] - clock["eval"]
+        clock["eval"] += time.time() - began
+        row = {"variant": name, "step": step, "samples": step * cfg.batch_size,
+               "train_seconds_this_session": round(train_seconds, 1), "eval_seconds": round(time.time() - began, 1),
+               **scores}
+        with curve.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        log(f"  {name} step {step}: colour+shape {scores['colour_and_shape']['rate']:.1%} "
+            f"colour {scores['colour']['rate']:.1%} shape {scores['shape']['rate']:.1%} "
+            f"texture {scores['texture']['rate']:.1%} cell {scores['right_cell']['rate']:.1%}")
+
+    run = train_denoiser(tok.size, data, caption_ids, frame(tok, ""), norm, cfg, seed, out / "denoiser.pt",
+                         log=log, label=name, on_checkpoint=evaluate)
+    (out / "run.json").write_text(json.dumps({"variant": vars(variant), "config": vars(cfg) | {"channels": list(cfg.channels)},
+                                              "train_images": sizes.train_images, "seconds": round(run.seconds, 1),
+                                              "epochs": round(run.steps * cfg.batch_size / sizes.train_images, 2)}, indent=1))
+    return curve
+
+
+def table(work: Path) -> str:
+    """Markdown: one row per (variant, checkpoint), rates with their 95 % intervals."""
+    lines = ["| variant | samples seen | colour + shape | colour | shape | texture | right cell |",
+             "| --- | ---: | --- | --- | --- | --- | --- |"]
+    for curve in sorted(work.glob("*/curve.jsonl")):
+        for line in curve.read_text().splitlines():
+            row = json.loads(line)
+
+            def cell(key: str) -> str:
+                low, high = row[key]["ci95"]
+                return f"{100 * row[key]['rate']:.1f} [{100 * low:.0f}, {100 * high:.0f}]"
+
+            lines.append(f"| {row['variant']} | {row['samples']:,} | " + " | ".join(
+                cell(k) for k in ("colour_and_shape", "colour", "shape", "texture", "right_cell")) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--variant", choices=sorted(VARIANTS))
+    ap.add_argument("--table", action="store_true", help="print every curve in the work dir as markdown")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="toy sizes (tests)")
+    ap.add_argument("--steps", type=int, help="denoiser steps (default 3000; --quick 4)")
+    ap.add_argument("--work", type=Path, help="default training/runs/proxy-seed<N> (--quick: proxy-quick-seed<N>)")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.steps:
+        sizes = replace(sizes, steps=args.steps)
+    work = args.work or RUNS / f"proxy{'-quick' if args.quick else ''}-seed{args.seed}"
+    if args.table:
+        print(table(work))
+        return
+    if not args.variant:
+        ap.error("name a --variant (or --table)")
+    torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
+    work.mkdir(parents=True, exist_ok=True)
+    run_variant(args.variant, args.seed, sizes, work)
+
+
+if __name__ == "__main__":
+    main()
