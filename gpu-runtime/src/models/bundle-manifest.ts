@@ -53,7 +53,8 @@ export const DenoiserEntry = z.object({
   file: FilePath,
   inputs: z.object({ sample: Tensor, timestep: Tensor, context: Tensor }),
   outputs: z.object({ prediction: Tensor }),
-  prediction_type: z.enum(["epsilon", "v_prediction", "sample"]),
+  /** ε, v or x₀ for diffusion models; "flow_prediction" (velocity ε − x₀) for rectified flow. */
+  prediction_type: z.enum(["epsilon", "v_prediction", "sample", "flow_prediction"]),
 });
 
 /** `components.vae_decoder` (also read by the decoder evaluation). */

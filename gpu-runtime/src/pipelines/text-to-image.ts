@@ -141,6 +141,8 @@ export class TextToImagePipeline {
     const h = settings.height / vaeScaleFactor;
     const w = settings.width / vaeScaleFactor;
     const results: (RgbImage | Error)[] = jobs.map(() => new Error("not generated"));
+    // Before any network call, so a sampler the model cannot use costs nothing.
+    const prepared = jobs.map((job) => ({ job, scheduler: this.#scheduler(settings.scheduler) }));
 
     // 1. Text embeddings for every negative and positive prompt in one encoder call.
     let stageStart = performance.now();
@@ -148,9 +150,9 @@ export class TextToImagePipeline {
     if (timings) timings.text = performance.now() - stageStart;
     stageStart = performance.now();
 
-    // 2. Initial latents x_T ~ N(0, σ_init² I), one noise stream per image seed.
-    let active: ActiveImage[] = jobs.map((job, index) => {
-      const scheduler = this.#c.createScheduler(settings.scheduler);
+    // 2. Initial latents x_T ~ N(0, σ_init² I), one noise stream per image seed (σ_init = 1 for
+    // flow matching: x at σ = 1 is the noise itself).
+    let active: ActiveImage[] = prepared.map(({ job, scheduler }, index) => {
       scheduler.setTimesteps(settings.steps);
       const latents = new SeededRandom(job.seed).randn(latentChannels * h * w);
       for (let i = 0; i < latents.length; i++)
@@ -175,7 +177,8 @@ export class TextToImagePipeline {
       active = this.#dropAborted(active, results);
       if (active.length === 0) return results;
       // 3. ε = ε_uncond + s (ε_cond − ε_uncond) (CFG, eq. 6 of Ho & Salimans); the unconditional
-      // half is skipped when no image in the batch uses guidance.
+      // half is skipped when no image in the batch uses guidance. A flow model's velocity is
+      // guided the same way (SD3 and Flux pipelines combine v like ε).
       const guided = active.some((a) => a.job.guidanceScale > 1);
       const noise = await this.#denoise(active, t, guided, w, h, contextDims);
       const plane = latentChannels * h * w;
@@ -213,6 +216,19 @@ export class TextToImagePipeline {
       results[image.index] = planarToRgb(pixels, row * imagePlane, settings.width, settings.height);
     }
     return results;
+  }
+
+  /**
+   * The request's sampler on this model's noise schedule. The model's default was built at load,
+   * so a failure here is a sampler this model cannot use (DDIM on a flow model): bad input.
+   */
+  #scheduler(name: SchedulerName): Scheduler {
+    try {
+      return this.#c.createScheduler(name);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new PipelineInputError(`This model cannot sample with '${name}': ${reason}`);
+    }
   }
 
   #dropAborted(active: ActiveImage[], results: (RgbImage | Error)[]): ActiveImage[] {
@@ -273,6 +289,8 @@ export class TextToImagePipeline {
     });
     const info = sessions.unet.info;
     const timestepShape = info.inputs.find((i) => i.name === names.unet.timestep)?.shape ?? [];
+    // `t` is the scheduler's timestep as diffusers feeds it: a training-step index for diffusion
+    // schedulers, σ·numTrainTimesteps (fractional) for flow matching, as SD3's transformer expects.
     // Exports declare timestep as [1] or [batch]; feed what the model declares (diffusers does).
     const timestepCount = timestepShape[0] === 1 ? 1 : rows.length;
     const timestep =

@@ -6,6 +6,11 @@
  * `skip_prk_steps`… are common). Known fields with values we do not implement are rejected, since
  * silently sampling differently from the model's published scheduler would be worse.
  *
+ * A `FlowMatchEulerDiscreteScheduler` config (SD3; Flux's needs dynamic shifting, refused)
+ * describes a rectified-flow model, which has no betas: it samples only with Euler on the flow (a
+ * request's "euler" is {@link FlowMatchEulerDiscreteScheduler} there), and the beta-schedule
+ * samplers refuse it.
+ *
  * @module
  */
 import { z } from "zod";
@@ -20,6 +25,10 @@ import {
   EulerDiscreteScheduler,
   type EulerDiscreteSchedulerConfig,
 } from "./scheduling-euler-discrete";
+import {
+  FlowMatchEulerDiscreteScheduler,
+  type FlowMatchEulerDiscreteSchedulerConfig,
+} from "./scheduling-flow-match-euler-discrete";
 
 /** `_class_name`s we can build, and what each becomes. */
 export const SUPPORTED_DIFFUSERS_SCHEDULERS = [
@@ -28,7 +37,11 @@ export const SUPPORTED_DIFFUSERS_SCHEDULERS = [
   "PNDMScheduler",
   "DPMSolverMultistepScheduler",
   "LMSDiscreteScheduler",
+  "FlowMatchEulerDiscreteScheduler",
 ] as const;
+type SupportedClass = (typeof SUPPORTED_DIFFUSERS_SCHEDULERS)[number];
+/** The names a request may give (contracts' `SchedulerName`); "flow-euler" is reached as "euler". */
+type RequestSchedulerName = Exclude<SchedulerName, "flow-euler">;
 
 const supportedClass = z.enum(SUPPORTED_DIFFUSERS_SCHEDULERS);
 
@@ -72,17 +85,61 @@ const DiffusersSchedulerJson = z.object({
 });
 type DiffusersSchedulerJson = z.infer<typeof DiffusersSchedulerJson>;
 
+/** A diffusers option this runtime does not implement: only its "off" value (false / null) parses. */
+const notImplementedFlow = (what: string) =>
+  z
+    .literal(false, { error: `${what} is not implemented for FlowMatchEulerDiscreteScheduler` })
+    .nullable()
+    .optional();
+
+/** `FlowMatchEulerDiscreteScheduler.__init__`'s fields (diffusers' current signature). */
+const FlowMatchSchedulerJson = z.object({
+  _class_name: z.literal("FlowMatchEulerDiscreteScheduler"),
+  num_train_timesteps: z.number().int().positive().optional(),
+  shift: z.number().positive().optional(),
+  use_dynamic_shifting: z
+    .literal(false, {
+      error:
+        "use_dynamic_shifting (Flux's per-resolution μ) is not implemented; give a fixed shift instead",
+    })
+    .optional(),
+  base_shift: z.number().nullable().optional(),
+  max_shift: z.number().nullable().optional(),
+  base_image_seq_len: z.number().int().positive().nullable().optional(),
+  max_image_seq_len: z.number().int().positive().nullable().optional(),
+  time_shift_type: z.enum(["exponential", "linear"]).optional(),
+  invert_sigmas: notImplementedFlow("invert_sigmas (Mochi)"),
+  // diffusers treats any falsy shift_terminal as off.
+  shift_terminal: z
+    .union([z.null(), z.literal(0)], {
+      error: "shift_terminal is not implemented for FlowMatchEulerDiscreteScheduler",
+    })
+    .optional(),
+  use_karras_sigmas: notImplementedFlow("use_karras_sigmas"),
+  use_exponential_sigmas: notImplementedFlow("use_exponential_sigmas"),
+  use_beta_sigmas: notImplementedFlow("use_beta_sigmas"),
+  stochastic_sampling: notImplementedFlow("stochastic_sampling"),
+  // Not a diffusers field of this class: a bundle fills it in from its denoiser, which must
+  // predict the flow's velocity.
+  prediction_type: z
+    .literal("flow_prediction", {
+      error: "a FlowMatchEulerDiscreteScheduler model predicts velocity: use 'flow_prediction'",
+    })
+    .optional(),
+});
+
 /** The algorithm each supported diffusers class runs as here. */
-const NATIVE_ALGORITHM: Record<(typeof SUPPORTED_DIFFUSERS_SCHEDULERS)[number], SchedulerName> = {
+const NATIVE_ALGORITHM: Record<SupportedClass, RequestSchedulerName> = {
   EulerDiscreteScheduler: "euler",
   LMSDiscreteScheduler: "euler",
   DDIMScheduler: "ddim",
   PNDMScheduler: "ddim",
   DPMSolverMultistepScheduler: "dpm++2m",
+  FlowMatchEulerDiscreteScheduler: "euler",
 };
 
 /** The algorithm a diffusers `scheduler_config.json` runs as (its model's default sampler). */
-export function nativeSchedulerName(json: unknown): SchedulerName {
+export function nativeSchedulerName(json: unknown): RequestSchedulerName {
   return NATIVE_ALGORITHM[parseClassName(json)];
 }
 
@@ -93,6 +150,9 @@ export function nativeSchedulerName(json: unknown): SchedulerName {
  */
 export function fromDiffusersConfig(json: unknown, algorithm?: SchedulerName): Scheduler {
   const className = parseClassName(json);
+  if (className === "FlowMatchEulerDiscreteScheduler" || algorithm === "flow-euler") {
+    return flowMatchScheduler(json, className, algorithm);
+  }
   if (algorithm !== undefined && algorithm !== NATIVE_ALGORITHM[className]) {
     const j = parseJson(json, className);
     return createScheduler(algorithm, withTrainedBetas(defined(commonConfig(j)), j));
@@ -100,7 +160,7 @@ export function fromDiffusersConfig(json: unknown, algorithm?: SchedulerName): S
   return fromNativeConfig(json);
 }
 
-function parseClassName(json: unknown): (typeof SUPPORTED_DIFFUSERS_SCHEDULERS)[number] {
+function parseClassName(json: unknown): SupportedClass {
   const className =
     typeof json === "object" && json !== null && "_class_name" in json
       ? json._class_name
@@ -122,8 +182,51 @@ function parseJson(json: unknown, className: string): DiffusersSchedulerJson {
   return parsed.data;
 }
 
+/**
+ * Flow matching pairs only with itself: "euler" (or "flow-euler") on a flow config, and no
+ * beta-schedule sampler, whose ε/v algebra does not describe a velocity model.
+ */
+function flowMatchScheduler(
+  json: unknown,
+  className: SupportedClass,
+  algorithm: SchedulerName | undefined,
+): Scheduler {
+  if (className !== "FlowMatchEulerDiscreteScheduler") {
+    throw new Error(
+      `"flow-euler" samples rectified-flow models and needs a FlowMatchEulerDiscreteScheduler config, not ${className}`,
+    );
+  }
+  if (algorithm !== undefined && algorithm !== "euler" && algorithm !== "flow-euler") {
+    throw new Error(
+      `A FlowMatchEulerDiscreteScheduler (rectified-flow) model samples only with "euler", not "${algorithm}"`,
+    );
+  }
+  const parsed = FlowMatchSchedulerJson.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`Invalid ${className} config: ${z.prettifyError(parsed.error)}`);
+  }
+  return new FlowMatchEulerDiscreteScheduler(flowMatchConfig(parsed.data));
+}
+
+function flowMatchConfig(
+  j: z.infer<typeof FlowMatchSchedulerJson>,
+): Partial<FlowMatchEulerDiscreteSchedulerConfig> {
+  return defined({
+    numTrainTimesteps: j.num_train_timesteps,
+    shift: j.shift,
+    baseShift: j.base_shift,
+    maxShift: j.max_shift,
+    baseImageSeqLen: j.base_image_seq_len,
+    maxImageSeqLen: j.max_image_seq_len,
+    timeShiftType: j.time_shift_type,
+  });
+}
+
 function fromNativeConfig(json: unknown): Scheduler {
   const className = parseClassName(json);
+  if (className === "FlowMatchEulerDiscreteScheduler") {
+    return flowMatchScheduler(json, className, undefined);
+  }
   const j = parseJson(json, className);
   switch (className) {
     case "EulerDiscreteScheduler":

@@ -1,6 +1,7 @@
 /**
  * Noise schedulers for the denoising loop, diffusers-compatible: pick one by name or from a
- * model's `scheduler_config.json`.
+ * model's `scheduler_config.json` — Euler, DDIM and DPM-Solver++(2M) for diffusion (ε / v)
+ * models, flow-matching Euler for rectified-flow (velocity) models such as SD3 and Flux.
  *
  * @example
  * ```ts
@@ -17,13 +18,19 @@
  * @module
  */
 
-export { createScheduler, type SchedulerConfigs, type SchedulerName } from "./create-scheduler";
+export {
+  createScheduler,
+  type SchedulerClasses,
+  type SchedulerConfigs,
+  type SchedulerName,
+} from "./create-scheduler";
 export {
   fromDiffusersConfig,
   nativeSchedulerName,
   SUPPORTED_DIFFUSERS_SCHEDULERS,
 } from "./from-diffusers-config";
 export type {
+  BaseSchedulerConfig,
   BetaSchedule,
   PredictionType,
   Scheduler,
@@ -42,3 +49,8 @@ export {
   EulerDiscreteScheduler,
   type EulerDiscreteSchedulerConfig,
 } from "./scheduling-euler-discrete";
+export {
+  FLOW_MATCH_EULER_DISCRETE_DEFAULTS,
+  FlowMatchEulerDiscreteScheduler,
+  type FlowMatchEulerDiscreteSchedulerConfig,
+} from "./scheduling-flow-match-euler-discrete";

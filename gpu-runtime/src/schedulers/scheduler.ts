@@ -4,7 +4,9 @@
  * `timesteps`, `initNoiseSigma`, `order`. Tensors are flat `Float32Array`s; every scheduler here
  * is elementwise, so the shape stays with the caller.
  *
- * Also the training-noise schedule shared by all of them: betas → alphas → ᾱ (alphas_cumprod).
+ * Also the training-noise schedule shared by the diffusion (VP) schedulers: betas → alphas → ᾱ
+ * (alphas_cumprod). Rectified-flow schedulers have no betas, so the contract itself only assumes
+ * a training length.
  *
  * @module
  */
@@ -16,9 +18,13 @@ export type PredictionType = "epsilon" | "v_prediction" | "sample";
 /** How inference timesteps are spread over the training range (Lin et al. 2023, Table 2). */
 export type TimestepSpacing = "leading" | "trailing" | "linspace";
 
-/** Fields every scheduler reads to build its training-noise schedule (diffusers' names, camelCased). */
-export interface SchedulerConfig {
+/** What every scheduler's config has, diffusion or flow matching. */
+export interface BaseSchedulerConfig {
   readonly numTrainTimesteps: number;
+}
+
+/** Fields every beta-schedule scheduler reads to build its training noise (diffusers' names, camelCased). */
+export interface SchedulerConfig extends BaseSchedulerConfig {
   readonly betaStart: number;
   readonly betaEnd: number;
   readonly betaSchedule: BetaSchedule;
@@ -39,7 +45,8 @@ export interface SchedulerStepOutput {
 }
 
 export interface Scheduler {
-  readonly config: Readonly<SchedulerConfig>;
+  /** Each scheduler's own frozen config; narrow by class for its other fields. */
+  readonly config: Readonly<BaseSchedulerConfig>;
   /** Model evaluations per step (1 for all schedulers here; diffusers' `order`). */
   readonly order: number;
   /** Standard deviation of the initial latent noise: multiply N(0, I) by this. */
@@ -47,7 +54,7 @@ export interface Scheduler {
   /** Timesteps to feed the model, in sampling order; empty until `setTimesteps`. */
   readonly timesteps: readonly number[];
   setTimesteps(numInferenceSteps: number): void;
-  /** Input scaling the model expects at `timestep` (identity for DDIM/DPM, 1/√(σ²+1) for Euler). */
+  /** Input scaling the model expects at `timestep` (identity for DDIM/DPM/flow, 1/√(σ²+1) for Euler). */
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
   /**
    * One reverse-diffusion step. `random` supplies any noise the step injects (Euler churn, DDIM

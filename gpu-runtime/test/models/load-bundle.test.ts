@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InferencePool } from "../../src/backend/inference-pool";
 import { BundleManifest } from "../../src/models/bundle-manifest";
 import { loadBundle } from "../../src/models/load-bundle";
+import { PipelineInputError } from "../../src/pipelines/pipeline-error";
 
 const LIMNER_MINI = resolve(import.meta.dirname, "../../models/limner-mini");
 const TINY_LIMNER = resolve(import.meta.dirname, "../fixtures/tiny-limner");
@@ -53,10 +54,14 @@ function watchedPool() {
 /** The fields of tiny-limner's `model.json` the tests break. */
 interface TinyManifest {
   components: {
-    denoiser: { outputs: { prediction: { name: string } } };
+    denoiser: { outputs: { prediction: { name: string } }; prediction_type: string };
     upsampler: { decoding: { eos_id: number } };
   };
+  generation: { scheduler_config: Record<string, unknown>; defaults: { scheduler: string } };
 }
+
+/** SD3's scheduler config: a rectified-flow (velocity) model. */
+const FLOW_SCHEDULER = { _class_name: "FlowMatchEulerDiscreteScheduler", shift: 3.0 };
 
 /** A copy of tiny-limner with `change` applied to its parsed `model.json`. */
 function tinyLimnerCopy(change: (manifest: TinyManifest) => void = () => {}): string {
@@ -154,6 +159,54 @@ describe("loadBundle", { timeout: 60_000 }, () => {
     );
     expect(loaded).toEqual(["tiny-names/text_encoder", "tiny-names/denoiser"]);
     expect(sorted(released)).toEqual(sorted(loaded));
+  });
+
+  it("serves a flow-matching bundle: its manifest's FlowMatchEulerDiscreteScheduler samples 'euler'", async () => {
+    const dir = tinyLimnerCopy((m) => {
+      m.generation.scheduler_config = FLOW_SCHEDULER;
+      m.components.denoiser.prediction_type = "flow_prediction";
+    });
+    const bundle = await loadBundle(dir, { pool, keyPrefix: "tiny-flow" });
+    try {
+      expect(bundle.generationDefaults?.scheduler).toBe("euler");
+      const pipeline = bundle.textToImage;
+      if (!pipeline) throw new Error("no text-to-image pipeline");
+      const steps: number[] = [];
+      const job = {
+        prompt: "a red circle",
+        negativePrompt: "",
+        seed: 2,
+        guidanceScale: 3,
+        signal: new AbortController().signal,
+        onStep: (step: number) => steps.push(step),
+      };
+      const size = { width: 64, height: 64, steps: 3, decoder: "vae" } as const;
+      const [result] = await pipeline.generate([job], { ...size, scheduler: "euler" });
+      expect(result).not.toBeInstanceOf(Error);
+      expect(steps).toEqual([1, 2, 3]);
+      await expect(pipeline.generate([job], { ...size, scheduler: "ddim" })).rejects.toThrow(
+        PipelineInputError,
+      );
+    } finally {
+      await bundle.dispose();
+    }
+  });
+
+  it("refuses a flow scheduler for a denoiser that is not flow_prediction, or a default it cannot run", async () => {
+    const epsilon = tinyLimnerCopy((m) => {
+      m.generation.scheduler_config = FLOW_SCHEDULER;
+    });
+    await expect(loadBundle(epsilon, { pool, keyPrefix: "tiny-flow-eps" })).rejects.toThrow(
+      /predicts velocity: use 'flow_prediction'[\s\S]*at prediction_type/,
+    );
+    const ddim = tinyLimnerCopy((m) => {
+      m.generation.scheduler_config = FLOW_SCHEDULER;
+      m.components.denoiser.prediction_type = "flow_prediction";
+      m.generation.defaults.scheduler = "ddim";
+    });
+    await expect(loadBundle(ddim, { pool, keyPrefix: "tiny-flow-ddim" })).rejects.toThrow(
+      /only with "euler", not "ddim"/,
+    );
   });
 
   it("refuses manifest token ids the tokenizer disagrees with, releasing what had loaded", async () => {

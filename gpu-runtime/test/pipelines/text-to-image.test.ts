@@ -1,7 +1,8 @@
 /**
  * TextToImagePipeline as loaded from the tiny-limner bundle's `model.json` (every generation
  * component, random weights) and from the tiny Optimum export, through a real InferencePool:
- * both decoders at the three buckets, seeds, batching, and the decoder contract.
+ * both decoders at the three buckets, seeds, batching, and the decoder contract; and the
+ * Optimum export re-labelled as a rectified-flow model, to check what the flow sampler feeds.
  */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { join, resolve } from "node:path";
 import { capabilitiesOf, type RuntimeModel } from "@limner/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InferencePool } from "../../src/backend/inference-pool";
+import type { TensorData } from "../../src/backend/tensor-data";
 import { type BundleManifest, readBundleManifest } from "../../src/models/bundle-manifest";
 import { loadDiffusersModel } from "../../src/models/diffusers-model";
 import { loadLimnerModel } from "../../src/models/limner-model";
@@ -21,6 +23,8 @@ import type {
   ImageJob,
   TextToImagePipeline,
 } from "../../src/pipelines/text-to-image";
+import { SeededRandom } from "../../src/random/seeded-random";
+import { FlowMatchEulerDiscreteScheduler } from "../../src/schedulers";
 
 const TINY_LIMNER = resolve(import.meta.dirname, "../fixtures/tiny-limner");
 const TINY_SD = resolve(import.meta.dirname, "../fixtures/tiny-sd");
@@ -158,5 +162,125 @@ describe("a model without a consistency decoder", () => {
     );
     const [vae] = await pipeline.generate([job(1)], settings({ decoder: "vae" }));
     expect(image(vae).rgb.length).toBe(3 * 64 * 64);
+  });
+});
+
+/** A denoiser call as the pool saw it: copies, since the pool transfers the feeds away. */
+interface DenoiserCall {
+  timestep: number[];
+  sample: Float32Array;
+  output: Float32Array;
+}
+
+const copyOf = (tensor: TensorData | undefined): number[] =>
+  tensor ? Array.from(tensor.data, Number) : [];
+
+/**
+ * The real pool, with every run of a session under `suffix` recorded. A Proxy keeps the
+ * InferencePool type without a test double.
+ */
+function recordingPool(target: InferencePool, suffix: string, calls: DenoiserCall[]) {
+  return new Proxy(target, {
+    get(pool, property) {
+      if (property !== "run") {
+        const value: unknown = Reflect.get(pool, property, pool);
+        return typeof value === "function" ? value.bind(pool) : value;
+      }
+      const run: InferencePool["run"] = async (key, feeds, options) => {
+        if (!key.endsWith(suffix)) return pool.run(key, feeds, options);
+        const timestep = copyOf(feeds.timestep);
+        const sample = Float32Array.from(copyOf(feeds.sample));
+        const outputs = await pool.run(key, feeds, options);
+        calls.push({ timestep, sample, output: Float32Array.from(copyOf(outputs.out_sample)) });
+        return outputs;
+      };
+      return run;
+    },
+  });
+}
+
+describe("a rectified-flow model (FlowMatchEulerDiscreteScheduler, SD3's config)", () => {
+  const calls: DenoiserCall[] = [];
+  let flow: LoadedModel;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tiny-flow-"));
+    cpSync(TINY_SD, dir, { recursive: true });
+    writeFileSync(
+      join(dir, "scheduler", "scheduler_config.json"),
+      JSON.stringify({ _class_name: "FlowMatchEulerDiscreteScheduler", shift: 3.0 }),
+    );
+    flow = await loadDiffusersModel(recordingPool(pool, "/unet", calls), dir, {
+      id: "tiny-flow",
+      version: "0",
+      description: "tiny-sd re-labelled as a flow model",
+      capabilities: ["generate"],
+      buckets: [],
+      created: 0,
+    });
+  });
+  afterAll(async () => {
+    await flow?.dispose();
+  });
+
+  it("defaults to 'euler', the flow Euler here", () => {
+    expect(flow.generationDefaults.scheduler).toBe("euler");
+  });
+
+  it("feeds t = 1000σ, starts from unscaled noise and takes guided Euler steps on the velocity", async () => {
+    calls.length = 0;
+    const steps: Float32Array[] = [];
+    const guidance = 4;
+    const [result] = await pipelineOf(flow).generate(
+      [
+        job(3, {
+          guidanceScale: guidance,
+          onStep: (_, __, latents) => steps.push(latents.slice()),
+        }),
+      ],
+      settings({ steps: 4, decoder: "vae" }),
+    );
+    expect(image(result).rgb.length).toBe(3 * 64 * 64);
+
+    const reference = new FlowMatchEulerDiscreteScheduler({ shift: 3 });
+    reference.setTimesteps(4);
+    expect(reference.timesteps[0]).toBe(1000);
+    expect(calls.map((c) => c.timestep)).toEqual(
+      // One t per row: tiny-sd's timestep is [batch], and CFG doubles the batch.
+      reference.timesteps.map((t) => [t, t]),
+    );
+
+    const plane = 4 * 8 * 8;
+    // σ_init = 1 and no input scaling: the first sample is the seed's noise itself, twice (CFG).
+    const noise = new SeededRandom(3).randn(plane);
+    expect(calls[0]?.sample.subarray(0, plane)).toEqual(noise);
+    expect(calls[0]?.sample.subarray(plane)).toEqual(noise);
+
+    let latents = noise;
+    calls.forEach((call, k) => {
+      expect(call.sample.subarray(plane)).toEqual(latents);
+      const sigma = reference.sigmas[k] ?? 0;
+      const dt = Math.fround((reference.sigmas[k + 1] ?? 0) - sigma);
+      const uncond = call.output.subarray(0, plane);
+      const cond = call.output.subarray(plane);
+      const expected = latents.map((x, i) => {
+        const v = (uncond[i] ?? 0) + guidance * ((cond[i] ?? 0) - (uncond[i] ?? 0));
+        return x + dt * v;
+      });
+      const got = steps[k] ?? new Float32Array(plane);
+      expect(Math.max(...got.map((g, i) => Math.abs(g - (expected[i] ?? 0))))).toBeLessThan(1e-5);
+      latents = got;
+    });
+  });
+
+  it("refuses a beta-schedule sampler as bad input before running the model", async () => {
+    calls.length = 0;
+    await expect(
+      pipelineOf(flow).generate([job(1)], settings({ scheduler: "ddim", decoder: "vae" })),
+    ).rejects.toThrow(PipelineInputError);
+    await expect(
+      pipelineOf(flow).generate([job(1)], settings({ scheduler: "dpm++2m", decoder: "vae" })),
+    ).rejects.toThrow(/cannot sample with 'dpm\+\+2m'[\s\S]*only with "euler"/);
+    expect(calls).toHaveLength(0);
   });
 });

@@ -4,7 +4,9 @@ import {
   DDIMScheduler,
   DPMSolverMultistepScheduler,
   EulerDiscreteScheduler,
+  FlowMatchEulerDiscreteScheduler,
   fromDiffusersConfig,
+  nativeSchedulerName,
 } from "../../src/schedulers/index";
 
 /** Stable Diffusion 1.5's `scheduler/scheduler_config.json`. */
@@ -42,6 +44,32 @@ const SDXL_EULER = {
   use_karras_sigmas: false,
 };
 
+/** Stable Diffusion 3 medium's `scheduler/scheduler_config.json`. */
+const SD3_FLOW = {
+  _class_name: "FlowMatchEulerDiscreteScheduler",
+  _diffusers_version: "0.29.0.dev0",
+  num_train_timesteps: 1000,
+  shift: 3.0,
+};
+
+/** Stable Diffusion 3.5's, which spells out every option as off. */
+const SD35_FLOW = {
+  _class_name: "FlowMatchEulerDiscreteScheduler",
+  _diffusers_version: "0.32.0.dev0",
+  base_image_seq_len: 256,
+  base_shift: 0.5,
+  invert_sigmas: false,
+  max_image_seq_len: 4096,
+  max_shift: 1.15,
+  num_train_timesteps: 1000,
+  shift: 3.0,
+  shift_terminal: null,
+  use_beta_sigmas: false,
+  use_dynamic_shifting: false,
+  use_exponential_sigmas: false,
+  use_karras_sigmas: false,
+};
+
 describe("createScheduler", () => {
   it("builds each scheduler by name with config overrides on diffusers' defaults", () => {
     const euler = createScheduler("euler", { timestepSpacing: "trailing" });
@@ -57,6 +85,12 @@ describe("createScheduler", () => {
     expect(dpm).toBeInstanceOf(DPMSolverMultistepScheduler);
     expect(dpm.config).toMatchObject({ solverOrder: 2, algorithmType: "dpmsolver++" });
     expect(Object.isFrozen(dpm.config)).toBe(true);
+  });
+
+  it("builds the flow-matching Euler as flow-euler", () => {
+    const flow = createScheduler("flow-euler", { shift: 3 });
+    expect(flow).toBeInstanceOf(FlowMatchEulerDiscreteScheduler);
+    expect(flow.config.shift).toBe(3);
   });
 
   it("rejects an unknown name at run time too", () => {
@@ -131,5 +165,66 @@ describe("fromDiffusersConfig", () => {
     expect(() =>
       fromDiffusersConfig({ _class_name: "DDIMScheduler", num_train_timesteps: "1000" }),
     ).toThrow(/num_train_timesteps/);
+  });
+});
+
+describe("fromDiffusersConfig with FlowMatchEulerDiscreteScheduler", () => {
+  it("reads SD3's and SD3.5's configs; a request's 'euler' is the flow Euler there", () => {
+    expect(nativeSchedulerName(SD3_FLOW)).toBe("euler");
+    for (const json of [SD3_FLOW, SD35_FLOW]) {
+      for (const algorithm of [undefined, "euler", "flow-euler"] as const) {
+        const scheduler = fromDiffusersConfig(json, algorithm);
+        expect(scheduler).toBeInstanceOf(FlowMatchEulerDiscreteScheduler);
+        expect(scheduler.config).toMatchObject({ numTrainTimesteps: 1000, shift: 3 });
+        scheduler.setTimesteps(4);
+        expect(scheduler.timesteps[0]).toBe(1000);
+        expect(scheduler.initNoiseSigma).toBe(1);
+      }
+    }
+    // A bundle fills prediction_type in from its denoiser.
+    expect(
+      fromDiffusersConfig({ ...SD3_FLOW, prediction_type: "flow_prediction" }, "euler"),
+    ).toBeInstanceOf(FlowMatchEulerDiscreteScheduler);
+  });
+
+  it("refuses beta-schedule samplers on a flow model and the flow Euler on a beta schedule", () => {
+    expect(() => fromDiffusersConfig(SD3_FLOW, "ddim")).toThrow(/only with "euler", not "ddim"/);
+    expect(() => fromDiffusersConfig(SD3_FLOW, "dpm++2m")).toThrow(/dpm\+\+2m/);
+    expect(() => fromDiffusersConfig(SDXL_EULER, "flow-euler")).toThrow(
+      /needs a FlowMatchEulerDiscreteScheduler config, not EulerDiscreteScheduler/,
+    );
+    expect(() =>
+      fromDiffusersConfig({ ...SDXL_EULER, prediction_type: "flow_prediction" }),
+    ).toThrow(/prediction_type/);
+  });
+
+  it("rejects the options it does not implement, naming each, rather than ignoring them", () => {
+    // FLUX.1's config: resolution-dependent μ shifting.
+    const flux = {
+      ...SD3_FLOW,
+      base_image_seq_len: 256,
+      base_shift: 0.5,
+      max_image_seq_len: 4096,
+      max_shift: 1.15,
+      use_dynamic_shifting: true,
+    };
+    expect(() => fromDiffusersConfig(flux)).toThrow(/use_dynamic_shifting[\s\S]*fixed shift/);
+    for (const [field, value] of [
+      ["invert_sigmas", true],
+      ["shift_terminal", 0.1],
+      ["use_karras_sigmas", true],
+      ["use_exponential_sigmas", true],
+      ["use_beta_sigmas", true],
+      ["stochastic_sampling", true],
+      ["time_shift_type", "cubic"],
+      ["shift", -1],
+    ] as const) {
+      expect(() => fromDiffusersConfig({ ...SD3_FLOW, [field]: value }), field).toThrow(
+        new RegExp(field),
+      );
+    }
+    expect(() => fromDiffusersConfig({ ...SD3_FLOW, prediction_type: "epsilon" })).toThrow(
+      /flow_prediction/,
+    );
   });
 });
