@@ -18,11 +18,12 @@ def number_ids(tok: Tokenizer) -> list[int]:
 def caption_images(model: Captioner, tok: Tokenizer, images: list[np.ndarray], mode: str) -> tuple[list[str], np.ndarray]:
     """Captions (word-level, lower case) and image embeddings for same-sized images."""
     model.eval()
-    tokens, emb = model.encoder(to_pixels(images))
-    prefix = torch.tensor([[tok.id(BOS), tok.id(MODES[mode])]] * len(images))
+    device = next(model.parameters()).device
+    tokens, emb = model.encoder(to_pixels(images).to(device))
+    prefix = torch.tensor([[tok.id(BOS), tok.id(MODES[mode])]] * len(images), device=device)
     grounding = CountGrounding(model.object_count(tokens), number_ids(tok)) if mode == "descriptive" else None
     ids = model.decoder.generate(tokens, prefix, MAX_LEN, tok.id(EOS), grounding)
-    return [tok.decode(row[2:].tolist()) for row in ids], emb.numpy()
+    return [tok.decode(row[2:].tolist()) for row in ids.cpu()], emb.float().cpu().numpy()
 
 
 @torch.no_grad()
@@ -31,4 +32,4 @@ def text_embeddings(model: Captioner, tok: Tokenizer, captions: list[str]) -> np
     ids = torch.zeros(len(rows), max(map(len, rows)), dtype=torch.long)
     for i, r in enumerate(rows):
         ids[i, : len(r)] = torch.tensor(r)
-    return model.tower(ids).numpy()
+    return model.tower(ids.to(next(model.parameters()).device)).float().cpu().numpy()

@@ -186,8 +186,8 @@ class TextDecoder(nn.Module):
             start = ids.shape[1] - step_in.shape[1]
             x = self.tok(step_in) + self.pos[start : ids.shape[1]]
             total = ids.shape[1]
-            q_pos = torch.arange(start, total)
-            k_pos = torch.arange(total)
+            q_pos = torch.arange(start, total, device=prefix.device)
+            k_pos = torch.arange(total, device=prefix.device)
             bias = (k_pos[None, :] > q_pos[:, None]).float() * -1e4
             for i, blk in enumerate(self.blocks):
                 h = blk.norm1(x)

@@ -17,19 +17,16 @@ from ..captioner.decode import caption_images, text_embeddings
 from ..captioner.model import Captioner
 from ..captioner.tokenizer import Tokenizer
 from ..world import texts
-from ..world.sample import make_sample
+from ..world.sample import Sample, make_sample
 from ..world.scene import STREAMS
 
 
-def write_manifest(model: Captioner, tok: Tokenizer, seed: int, count: int, path: Path,
-                   batch_size: int = 64, log=print) -> int:
-    stream = STREAMS["unlabelled"]
-    samples = [make_sample(seed, stream, i) for i in range(count)]
+def caption_rows(model: Captioner, tok: Tokenizer, samples: list[Sample], batch_size: int = 64) -> list[dict]:
+    """One manifest row per sample (in the given order); batches are grouped by aspect bucket."""
     by_bucket: dict[str, list[int]] = {}
     for i, s in enumerate(samples):
         by_bucket.setdefault(s.scene.bucket, []).append(i)
     rows: dict[int, dict] = {}
-    done = 0
     for bucket, indices in by_bucket.items():
         for start in range(0, len(indices), batch_size):
             chunk = indices[start : start + batch_size]
@@ -41,17 +38,26 @@ def write_manifest(model: Captioner, tok: Tokenizer, seed: int, count: int, path
             for i, sc, dc, c in zip(chunk, short, desc, cos):
                 s = samples[i]
                 rows[i] = {
-                    "seed": seed, "stream": stream, "index": i, "bucket": bucket,
+                    "seed": s.scene.seed, "stream": s.scene.stream, "index": s.scene.index, "bucket": bucket,
                     "alt_text": texts.pretty(s.alt_text), "alt_kind": s.alt_kind,
                     "short_caption": texts.pretty(sc), "descriptive_caption": texts.pretty(dc),
                     "clip_score": round(100 * max(float(c), 0.0), 2),
                 }
-            done += len(chunk)
-            log(f"  recaption: {done}/{count}")
+    return [rows[i] for i in range(len(samples))]
+
+
+def write_manifest(model: Captioner, tok: Tokenizer, seed: int, count: int, path: Path,
+                   batch_size: int = 64, log=print) -> int:
+    stream = STREAMS["unlabelled"]
+    rows: list[dict] = []
+    for start in range(0, count, 1024):  # progress per thousand; batching is per bucket inside
+        samples = [make_sample(seed, stream, i) for i in range(start, min(start + 1024, count))]
+        rows += caption_rows(model, tok, samples, batch_size)
+        log(f"  recaption: {len(rows)}/{count}")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as f:
-        for i in range(count):
-            f.write(json.dumps(rows[i]) + "\n")
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
     return count
 
 
