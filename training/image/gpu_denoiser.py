@@ -4,13 +4,18 @@ The GPU machine gets only what travels with the repository (no node for the ONNX
 files back of at most 16 MiB each), so the stage is split in two commands:
 
     there: python3 -m training.image.gpu_denoiser train --work W --out DIR [--steps N] [--time-budget-s S]
+                  [--fresh N --captioner C.pt --workers 14]
     here:  /usr/bin/python3 -m training.image.gpu_denoiser install --weights DIR --base-work B --work W2
            /usr/bin/python3 -m training.image --config gpu --work W2
 
 `train` reads the CPU run's VAE checkpoint and recaptioned manifest from W, encodes the
 latents on the GPU (float32, no TF32, so they match the CPU run's), standardises them with the
 bundle's committed latent statistics (the decoders undo exactly those), trains with the `gpu`
-config's denoiser settings and writes the EMA weights (text.npz, unet.npz) and denoiser.json.
+config's denoiser settings and writes the EMA weights (weights-NN.npz, each at most 16 MiB, the
+most a lent machine sends back per file) and denoiser.json. With `--fresh N` it does not read
+the CPU run's 12k-image manifest: it renders N fresh images of the unlabelled stream in
+`--workers` processes and recaptions and encodes them on the GPU (training.image.cache), so
+the denoiser sees N distinct images instead of 12k.
 `install` copies the other stages' checkpoints and data from the CPU run B into W2 and writes
 W2's denoiser checkpoint, so `training.image --config gpu` resumes every stage, exports the
 bundle and evaluates it.
@@ -30,12 +35,56 @@ from ..captioner.tokenizer import Tokenizer, build_vocab
 from ..paths import BUNDLE
 from ..recaption.manifest import read_manifest
 from .config import GPU, TRAINING_BLEND
-from .dataset import LatentNorm, blend_ids, encode_latents, frame
+from ..captioner.model import Captioner
+from .cache import build_cache, load_cache
+from .dataset import LatentNorm, LatentSet, blend_ids, encode_latents, frame
 from .denoiser import TextToLatent
 from .train_denoiser import train_denoiser
 from .vae import Vae
 
-PARTS = ("text", "unet")
+MAX_PART_BYTES = 16 * 1024 * 1024  # the most a lent GPU machine sends back in one file
+
+
+def fresh_data(args, vae: Vae, tok: Tokenizer, log) -> tuple[list[dict], LatentSet]:
+    """N fresh unlabelled images, recaptioned and encoded here (training.image.cache)."""
+    captioner = Captioner(tok.size)
+    state = torch.load(args.captioner, map_location="cpu")
+    captioner.load_state_dict(state.get("model", state))
+    captioner.requires_grad_(False).eval().to(args.device)
+    cache = args.out / "cache"
+    build_cache(cache, vae, captioner, tok, args.seed, args.fresh, workers=args.workers,
+                batch_size=512 if args.device != "cpu" else 64, log=log)
+    rows, latents, positions = load_cache(cache)
+    shutil.rmtree(cache)  # not carried back: the weights are what comes home
+    return rows, LatentSet(latents, {b: p.numpy() for b, p in positions.items()})
+
+
+def write_weight_parts(state: dict[str, torch.Tensor], out: Path) -> list[str]:
+    """float32 tensors into weights-00.npz, weights-01.npz, ..., each under MAX_PART_BYTES."""
+    parts: list[dict[str, np.ndarray]] = [{}]
+    size = 0
+    for name, tensor in state.items():
+        array = tensor.detach().float().cpu().numpy()
+        if array.nbytes > MAX_PART_BYTES - 4096:
+            raise ValueError(f"{name} alone is {array.nbytes} bytes, more than one part may hold")
+        if size + array.nbytes > MAX_PART_BYTES - 65536 and parts[-1]:  # room for the zip headers
+            parts.append({})
+            size = 0
+        parts[-1][name] = array
+        size += array.nbytes
+    names = []
+    for i, part in enumerate(parts):
+        names.append(f"weights-{i:02d}.npz")
+        np.savez(out / names[-1], **part)
+    return names
+
+
+def read_weight_parts(directory: Path, names: list[str]) -> dict[str, torch.Tensor]:
+    weights: dict[str, torch.Tensor] = {}
+    for name in names:
+        with np.load(directory / name) as data:
+            weights.update({k: torch.from_numpy(data[k]) for k in data.files})
+    return weights
 
 
 def committed_norm() -> LatentNorm:
@@ -56,12 +105,15 @@ def train(args) -> None:
     vae = Vae()
     vae.load_state_dict(torch.load(args.work / "checkpoints" / "vae.pt", map_location="cpu")["model"])
     vae.requires_grad_(False).eval().to(args.device)
-    rows = read_manifest(args.work / "manifest.jsonl")
     args.out.mkdir(parents=True, exist_ok=True)
-    cache = args.out / "latents.pt"
-    cache.unlink(missing_ok=True)  # always this manifest's latents, never an earlier run's
-    latents = encode_latents(vae, rows, cache, batch_size=512, log=log, device=args.device)
-    cache.unlink()  # not carried back: the CPU run has its own
+    if args.fresh:
+        rows, latents = fresh_data(args, vae, tok, log)
+    else:
+        rows = read_manifest(args.work / "manifest.jsonl")
+        cache = args.out / "latents.pt"
+        cache.unlink(missing_ok=True)  # always this manifest's latents, never an earlier run's
+        latents = encode_latents(vae, rows, cache, batch_size=512, log=log, device=args.device)
+        cache.unlink()  # not carried back: the CPU run has its own
     norm = committed_norm()
     log(f"  latent statistics here {LatentNorm.of(latents).to_json()}; committed {norm.to_json()}")
     kind, ratio = TRAINING_BLEND
@@ -73,11 +125,10 @@ def train(args) -> None:
     run = train_denoiser(tok.size, latents, caption_ids, frame(tok, ""), norm, cfg, args.seed,
                          checkpoint, log, device=args.device, time_budget_s=args.time_budget_s)
     checkpoint.unlink()  # optimiser state included: too big to carry back, and not needed
-    state = run.model.state_dict()
-    for part in PARTS:
-        np.savez(args.out / f"{part}.npz", **{k: v.numpy() for k, v in state.items() if k.startswith(f"{part}.")})
+    parts = write_weight_parts(run.model.state_dict(), args.out)
     (args.out / "denoiser.json").write_text(json.dumps(
-        {"steps": run.steps, "seconds": run.seconds, "device_name": run.device,
+        {"steps": run.steps, "seconds": run.seconds, "device_name": run.device, "parts": parts,
+         "distinct_images": len(rows), "epochs": round(run.steps * cfg.batch_size / len(rows), 2),
          "config": {**cfg.__dict__, "steps": run.steps}}) + "\n")
     log(f"done: {run.steps} steps in {run.seconds:.0f} s on {run.device}; weights in {args.out}")
 
@@ -91,11 +142,8 @@ def install(args) -> None:
             shutil.copy2(path, args.work / "checkpoints" / path.name)
     meta = json.loads((args.weights / "denoiser.json").read_text())
     tok = Tokenizer(build_vocab())
-    model = TextToLatent(tok.size, tuple(meta["config"]["channels"]))
-    weights = {}
-    for part in PARTS:
-        with np.load(args.weights / f"{part}.npz") as data:
-            weights.update({k: torch.from_numpy(data[k]) for k in data.files})
+    model = TextToLatent(tok.size, tuple(meta["config"]["channels"]), meta["config"].get("coords", False))
+    weights = read_weight_parts(args.weights, meta["parts"])
     model.load_state_dict(weights)
     opt = torch.optim.AdamW(model.parameters())  # finished: the resume never steps it
     torch.save({"model": weights, "ema": weights, "opt": opt.state_dict(), "step": meta["steps"],
@@ -115,11 +163,16 @@ def main(argv: list[str] | None = None) -> None:
     t.add_argument("--time-budget-s", type=float, help="plan as many steps as fit (measured on the first 50)")
     t.add_argument("--device", default="cuda")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--fresh", type=int, help="train on this many fresh images recaptioned here (needs --captioner)")
+    t.add_argument("--captioner", type=Path, help="the data loop's captioner checkpoint, for --fresh")
+    t.add_argument("--workers", type=int, default=14, help="rendering processes for --fresh")
     i = sub.add_parser("install", help="on the CPU machine")
     i.add_argument("--weights", type=Path, required=True, help="what `train` wrote")
     i.add_argument("--base-work", type=Path, required=True, help="the CPU run's work dir")
     i.add_argument("--work", type=Path, required=True, help="the gpu run's work dir")
     args = ap.parse_args(argv)
+    if args.command == "train" and args.fresh and args.captioner is None:
+        ap.error("--fresh needs --captioner")
     {"train": train, "install": install}[args.command](args)
 
 

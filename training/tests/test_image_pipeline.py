@@ -5,11 +5,14 @@ import json
 
 import torch
 
+from training.captioner.model import Captioner
+from training.captioner.tokenizer import Tokenizer, build_vocab
 from training.image.__main__ import main
 from training.image.ablation import main as ablation_main
 from training.image.config import ABLATION_BLENDS
 from training.image.denoise_probe import main as probe_main
 from training.image.gpu_denoiser import main as gpu_denoiser_main
+from training.image.gpu_denoiser import read_weight_parts, write_weight_parts
 
 
 def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
@@ -56,10 +59,19 @@ def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
     weights, gpu_work = tmp_path / "gpu-weights", tmp_path / "gpu-work"
     gpu_denoiser_main(["train", "--work", str(out / "work"), "--out", str(weights), "--steps", "3", "--batch", "4",
                        "--device", "cpu"])
-    assert sorted(p.name for p in weights.iterdir()) == ["denoiser.json", "text.npz", "unet.npz"]
+    assert sorted(p.name for p in weights.iterdir()) == ["denoiser.json", "weights-00.npz"]
     gpu_denoiser_main(["install", "--weights", str(weights), "--base-work", str(out / "work"), "--work", str(gpu_work)])
     installed = torch.load(gpu_work / "checkpoints" / "denoiser.pt")
     assert installed["step"] == installed["steps"] == 3
+    # ... and with fresh data rendered, recaptioned and encoded there (a random-weight captioner here).
+    captioner = tmp_path / "captioner.pt"
+    torch.save(Captioner(Tokenizer(build_vocab()).size).state_dict(), captioner)
+    fresh = tmp_path / "gpu-fresh"
+    gpu_denoiser_main(["train", "--work", str(out / "work"), "--out", str(fresh), "--steps", "2", "--batch", "2",
+                       "--device", "cpu", "--fresh", "4", "--captioner", str(captioner), "--workers", "2"])
+    meta = json.loads((fresh / "denoiser.json").read_text())
+    assert meta["distinct_images"] == 4 and meta["epochs"] == 1.0
+    assert sorted(p.name for p in fresh.iterdir()) == ["denoiser.json", "weights-00.npz"]  # no cache carried back
     assert (gpu_work / "checkpoints" / "vae.pt").exists() and (gpu_work / "latents.pt").exists()
 
     # The caption ablation reuses the run's work dir and bundle: six toy models, scored the same way.
@@ -67,3 +79,13 @@ def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
                               "--threads", "1"])
     assert [run["name"] for run in ablation["runs"]] == [name for name, _, _ in ABLATION_BLENDS]
     assert "<!-- section:caption-ablation -->" in (out / "MODEL_CARD.md").read_text()
+
+
+def test_weights_travel_in_parts_under_the_per_file_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr("training.image.gpu_denoiser.MAX_PART_BYTES", 200_000)
+    state = {f"layer{i}.weight": torch.randn(100, 100) for i in range(5)}  # 40 kB each
+    names = write_weight_parts(state, tmp_path)
+    assert len(names) == 2
+    assert all((tmp_path / n).stat().st_size <= 200_000 for n in names)
+    back = read_weight_parts(tmp_path, names)
+    assert back.keys() == state.keys() and all(torch.equal(back[k], state[k]) for k in state)
