@@ -111,7 +111,8 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
         rng = np.random.default_rng([seed, step])
         gen = torch.Generator().manual_seed(seed * 1_000_003 + step)
         bucket = buckets[int(rng.choice(len(buckets), p=sizes / sizes.sum()))]
-        pick = rng.choice(len(data.rows[bucket]), size=cfg.batch_size, replace=False)
+        available = len(data.rows[bucket])  # fewer than a batch only in toy runs
+        pick = rng.choice(available, size=cfg.batch_size, replace=available < cfg.batch_size)
         x0 = latents[bucket][torch.from_numpy(pick).to(dev)]
         ids = caption_ids[data.rows[bucket][pick]].clone()
         ids[torch.from_numpy(rng.random(cfg.batch_size) < cfg.caption_dropout)] = empty
