@@ -25,14 +25,14 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Decoder, SchedulerName } from "@limner/contracts";
+import { CATEGORIES, type Estimate, MAX_IMAGES_PER_PROMPT, VARIANTS } from "@limner/contracts/eval";
 import { z } from "zod";
 import { type DecoderResults, evaluateDecoders } from "./decoders";
 import { evaluateSuite, type SuiteResults } from "./evaluate-suite";
-import { type GenerationSettings, VARIANTS } from "./generate";
+import type { GenerationSettings } from "./generate";
 import { type CapResults, evaluateJudgeCap } from "./judge-cap";
 import { hostBundle } from "./runtime-host";
-import type { Estimate } from "./statistics";
-import { CATEGORIES, MAX_IMAGES_PER_PROMPT, readSuite } from "./suite-file";
+import { readSuite } from "./suite-file";
 
 const OPTIONS = {
   bundle: { type: "string" },

@@ -1,31 +1,27 @@
 /**
  * The held-out suite through the runtime: every prompt × variant is generated (generate.ts),
  * `services.score` reads each image back with the judge and gives the image–text similarity,
- * and each image gets its category's 0/1 outcome (category-checks.ts) against what the
+ * and each image gets its category's 0/1 outcome (`checkCategory`) against what the
  * *original* prompt states (`expected_short` / `expected_descriptive`), never the rewrite.
  * Scores are T2I-CompBench-style (Huang et al. 2023); the summary gives each its interval.
  *
  * @module
  */
-import { checkCategory } from "./category-checks";
 import {
-  type GenerationSettings,
-  generatePrompt,
-  type UsedSettings,
-  VARIANTS,
-  type Variant,
-} from "./generate";
-import type { HostedBundle } from "./runtime-host";
-import type { BootstrapOptions } from "./statistics";
-import { BOOTSTRAP_DEFAULTS } from "./statistics";
-import type { SuiteItem } from "./suite-file";
-import {
+  BOOTSTRAP_DEFAULTS,
+  type BootstrapOptions,
+  checkCategory,
   type Gain,
   type PromptResult,
+  type SuiteItem,
   summarise,
   upsamplingGains,
+  VARIANTS,
+  type Variant,
   type VariantSummary,
-} from "./summary";
+} from "@limner/contracts/eval";
+import { type GenerationSettings, generatePrompt, type UsedSettings } from "./generate";
+import type { HostedBundle } from "./runtime-host";
 
 export interface SuiteResults {
   model: string;
@@ -35,7 +31,7 @@ export interface SuiteResults {
   generation: UsedSettings | null;
   variants: Variant[];
   imagesPerPrompt: number;
-  /** How every interval here was computed (statistics.ts). */
+  /** How every interval here was computed (`@limner/contracts/eval`, statistics.ts). */
   intervals: {
     method: "bootstrap over prompts, percentile";
     resamples: number;

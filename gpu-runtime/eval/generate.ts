@@ -8,11 +8,8 @@
  * @module
  */
 import { type Decoder, GenerateInput, type SchedulerName } from "@limner/contracts";
+import type { Expectation, SuiteItem, Variant } from "@limner/contracts/eval";
 import type { HostedBundle } from "./runtime-host";
-import type { Expectation, SuiteItem } from "./suite-file";
-
-export const VARIANTS = ["short", "short+upsample", "descriptive", "descriptive+upsample"] as const;
-export type Variant = (typeof VARIANTS)[number];
 
 /** Overrides of the bundle's sampling defaults (absent: the bundle's own). */
 export interface GenerationSettings {

@@ -10,14 +10,20 @@
  * @module
  */
 import { join } from "node:path";
+import {
+  type BootstrapOptions,
+  byCategory,
+  type Category,
+  checkCategory,
+  type Estimate,
+  type Outcome,
+  perCategory,
+  type SuiteItem,
+} from "@limner/contracts/eval";
 import { encodeImage } from "../src/pipelines/encode-image";
 import { planarToRgb } from "../src/pipelines/latent-image";
-import { checkCategory, type Outcome } from "./category-checks";
 import { openDecoderSessions, readPlanar, type SessionOptions } from "./decoder-sessions";
 import type { HostedBundle } from "./runtime-host";
-import type { BootstrapOptions, Estimate } from "./statistics";
-import type { Category, SuiteItem } from "./suite-file";
-import { byCategory, perCategory } from "./summary";
 
 export const CAP_IMAGES = ["render", "roundTrip"] as const;
 export type CapImage = (typeof CAP_IMAGES)[number];

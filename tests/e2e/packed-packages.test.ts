@@ -2,8 +2,10 @@
  * The SDK and the CLI as npm users get them: `npm pack`ed tarballs installed with `npm install`
  * into a fresh project outside this repo, then run under plain `node` (no tsx, no workspace
  * links) against a real stack: generate, stream, caption, upsample, list models, and the CLI's
- * generate and caption, and the SDK README's quick start as written. The project's TypeScript
- * check proves the shipped `.d.ts` types work through the `exports` map. Dependencies come from npm's cache (`--prefer-offline`), which
+ * generate, caption and eval (on the suite the CLI ships), and the SDK README's quick start as
+ * written. The project's TypeScript check proves the shipped `.d.ts` types work through the
+ * `exports` map — the edge router's type included, so `@limner/sdk/trpc` is typed end to end
+ * where neither the edge's source nor Hono nor the Workers types exist. Dependencies come from npm's cache (`--prefer-offline`), which
  * `npm ci` filled.
  */
 import { execFile } from "node:child_process";
@@ -98,8 +100,9 @@ console.log(JSON.stringify({
 `;
 
 const TYPED_APP = `
-import { Limner, type ImageGenerationStreamEvent } from "@limner/sdk";
+import { Limner, type ImageGenerationStreamEvent, type ModelList, type ScoreResponse } from "@limner/sdk";
 import { ImageSize } from "@limner/sdk/contracts";
+import { createLimnerTRPCClient, type EdgeRouter } from "@limner/sdk/trpc";
 
 const limner = new Limner({ apiKey: "lmn_typecheckonlytypecheckonly" });
 export async function run(): Promise<string[]> {
@@ -115,6 +118,32 @@ export async function run(): Promise<string[]> {
   await limner.prompts.upsample({ prompt: "x", temperature: 1 });
   return sizes;
 }
+
+// The edge's router type ships in the SDK: no type argument, no edge source.
+const trpc = createLimnerTRPCClient({ apiKey: "lmn_typecheckonlytypecheckonly" });
+export async function viaTRPC(): Promise<number> {
+  const models: ModelList = await trpc.models.query();
+  const scored: ScoreResponse = await trpc.score.mutate({ image: "iVBORw0KGgo=", prompt: "a star" });
+  const bound: number | null = scored.scores.colour_binding;
+  for await (const event of await trpc.generate.mutate({ prompt: "x", seed: 1 })) {
+    const e: ImageGenerationStreamEvent = event;
+    // @ts-expect-error — a stream event has no \`progress\` field (it is \`step\` on limner.progress)
+    void e.progress;
+  }
+  // @ts-expect-error — \`size\` must be one of the contracts' ImageSize values
+  await trpc.generate.mutate({ prompt: "x", size: "512x512" });
+  // @ts-expect-error — UpsampleRequest has no \`temperature\`
+  await trpc.upsample.mutate({ prompt: "x", temperature: 1 });
+  // @ts-expect-error — ScoreRequest needs the prompt to score against
+  await trpc.score.mutate({ image: "iVBORw0KGgo=" });
+  // @ts-expect-error — the answer is snake_case: \`scene_graph\`
+  void scored.sceneGraph;
+  // @ts-expect-error — the router has no such procedure
+  await trpc.modelz.query();
+  const router: EdgeRouter | undefined = undefined;
+  void router;
+  return models.data.length + (bound ?? 0);
+}
 `;
 
 describe("the packed @limner/sdk and @limner/cli in a project outside the repo", () => {
@@ -126,7 +155,8 @@ describe("the packed @limner/sdk and @limner/cli in a project outside the repo",
       noEmit: true,
       module: "nodenext",
       moduleResolution: "nodenext",
-      lib: ["es2023", "dom"],
+      // tRPC's own declarations (the typed client's) use `Disposable`.
+      lib: ["es2023", "esnext.disposable", "dom"],
       types: [],
       skipLibCheck: false,
     };
@@ -177,7 +207,7 @@ describe("the packed @limner/sdk and @limner/cli in a project outside the repo",
     expect(stdout).toContain("caption:");
   });
 
-  it("runs the installed limner binary", { timeout: 120_000 }, async () => {
+  it("runs the installed limner binary", { timeout: 240_000 }, async () => {
     const env = userEnv({ LIMNER_BASE_URL: stack.edgeUrl, LIMNER_API_KEY: stack.apiKey });
     const bin = join(project, "node_modules/.bin/limner");
     const generated = await exec(
@@ -195,6 +225,16 @@ describe("the packed @limner/sdk and @limner/cli in a project outside the repo",
       env,
     });
     expect(captioned.stdout).toMatch(/^cli\.png: \S+/);
+    // eval on the suite the package ships (no --suite): its first prompt, one image.
+    const evaluated = await exec(
+      bin,
+      ["eval", "--n", "1", "--images", "1", "--model", "limner-mini", "--json"],
+      { cwd: project, env, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const results = JSON.parse(evaluated.stdout);
+    expect(results.suite.file).toContain(join("node_modules", "@limner", "cli", "suites"));
+    expect(results.summary["short+upsample"]).toMatchObject({ prompts: 1, images: 1 });
+    expect(results.items[0].images[0].sceneGraph.objects.length).toBeGreaterThan(0);
     const version = await exec(bin, ["--version"], { cwd: project, env });
     expect(version.stdout.trim()).toBe(
       JSON.parse(readFileSync(join(ROOT, "packages/cli/package.json"), "utf8")).version,

@@ -136,7 +136,7 @@ def prompt_following_lines(results: dict, command: str, seed: int) -> list[str]:
         "only whether *some* object of the shape has the attribute, so extra objects can match by chance.",
         "",
         f"Intervals: 95 %, a percentile bootstrap over prompts ({intervals['resamples']} resamples, seed "
-        f"{intervals['seed']}; `gpu-runtime/eval/statistics.ts`). Not Wilson's: a prompt's images share its words "
+        f"{intervals['seed']}; `packages/contracts/src/eval/statistics.ts`). Not Wilson's: a prompt's images share its words "
         "and scene, so their outcomes are correlated, and treating them as independent trials would make every "
         "interval too narrow; resampling whole prompts needs no model of that correlation, and the same resampling "
         "gives the similarity's interval and the paired gains below. A cell at 0 % or 100 % has nothing to resample "

@@ -7,7 +7,7 @@ text), in the shape of the runtime judge's `ParsedPrompt` (src/judge/prompt-pars
 `gpu-runtime/eval/` scores each generated image against what its *user* asked for.
 
 Categories (item k of a category uses bucket `BUCKETS[k % 3]`), each judged by one 0/1 check
-per image (gpu-runtime/eval/category-checks.ts):
+per image (packages/contracts/src/eval/category-checks.ts):
   - colour     2 objects, "colour" prompt ("a red star and a blue circle"): every named colour
                sits on an object of its shape
   - shape      2 objects, "colour" prompt as well (separate scenes): every named shape is there

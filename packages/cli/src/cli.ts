@@ -11,6 +11,7 @@
 import packageJson from "../package.json" with { type: "json" };
 import { type Command, commandContext } from "./command";
 import { captionCommand } from "./commands/caption";
+import { evalCommand } from "./commands/eval";
 import { generateCommand } from "./commands/generate";
 import { healthCommand } from "./commands/health";
 import { keysCommand } from "./commands/keys";
@@ -24,6 +25,7 @@ const COMMANDS: readonly Command[] = [
   generateCommand,
   captionCommand,
   recaptionCommand,
+  evalCommand,
   keysCommand,
   modelsCommand,
   healthCommand,
@@ -40,7 +42,7 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
 
 Environment:
   LIMNER_BASE_URL     the edge, e.g. http://127.0.0.1:8787/v1 (the default)
-  LIMNER_API_KEY      an lmn_… API key (generate, caption, recaption, models)
+  LIMNER_API_KEY      an lmn_… API key (generate, caption, recaption, eval, models)
   LIMNER_ADMIN_TOKEN  the edge's admin token (keys)`;
 
 const isHelp = (arg: string) => arg === "--help" || arg === "-h";

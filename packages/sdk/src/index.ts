@@ -29,7 +29,11 @@ export type {
   ImageSize,
   Model,
   ModelList,
+  PromptScores,
   RevokedApiKey,
+  SceneGraph,
+  SceneGraphObject,
+  ScoreResponse,
   UpsampleRequestInput,
   UpsampleResponse,
 } from "@limner/contracts";
@@ -43,4 +47,5 @@ export type {
   ImageGenerateParams,
   ImageGenerateParamsNonStreaming,
   ImageGenerateParamsStreaming,
+  ImageScoreParams,
 } from "./resources/images";

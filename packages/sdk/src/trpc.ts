@@ -1,18 +1,24 @@
 /**
- * `@limner/sdk/trpc`: a tRPC client for the edge's `/trpc` router, for end-to-end types. The
- * router's type comes from the edge (`import type { EdgeRouter } from "@limner/edge/trpc"` in
- * this monorepo): the SDK ships no server code, so it is a type parameter here.
+ * `@limner/sdk/trpc`: a tRPC client for the edge's `/trpc` router, typed end to end by the
+ * router's own type, {@link EdgeRouter}, which this package ships (bundled from the edge's
+ * declaration, `@limner/edge/router-types`; the SDK ships no server code). Inputs and outputs
+ * are the contracts' types, so a wrong field is a compile error in any project that installs
+ * the package.
  *
  * @example
- * import type { EdgeRouter } from "@limner/edge/trpc";
- * const trpc = createLimnerTRPCClient<EdgeRouter>({ apiKey: "lmn_…" });
+ * import { createLimnerTRPCClient } from "@limner/sdk/trpc";
+ * const trpc = createLimnerTRPCClient({ apiKey: "lmn_…" });
  * for await (const event of await trpc.generate.mutate({ prompt: "a red star" })) console.log(event.type);
  *
  * @module
  */
+
+import type { EdgeRouter } from "@limner/edge/router-types";
 import { createTRPCClient, httpBatchStreamLink, type TRPCClient } from "@trpc/client";
 import type { AnyTRPCRouter } from "@trpc/server";
 import { DEFAULT_BASE_URL } from "./client";
+
+export type { EdgeRouter };
 
 export interface LimnerTRPCOptions {
   /** The edge's base URL, with or without `/v1` (default `http://127.0.0.1:8787/v1`). */
@@ -27,7 +33,7 @@ type PlainJSONRouter = AnyTRPCRouter & {
   _def: { _config: { $types: { transformer: false } } };
 };
 
-export function createLimnerTRPCClient<TRouter extends PlainJSONRouter>(
+export function createLimnerTRPCClient<TRouter extends PlainJSONRouter = EdgeRouter>(
   options: LimnerTRPCOptions,
 ): TRPCClient<TRouter> {
   const root = (options.baseURL ?? DEFAULT_BASE_URL).replace(/\/+$/, "").replace(/\/v1$/, "");

@@ -9,6 +9,7 @@ import type {
   CaptionResponse,
   ImageGenerationStreamEvent,
   ModelList,
+  ScoreResponse,
   UpsampleResponse,
 } from "@limner/sdk";
 import { createLimnerTRPCClient } from "@limner/sdk/trpc";
@@ -24,6 +25,7 @@ describe("types across the edge's tRPC router", () => {
     expectTypeOf(trpc.models.query).returns.resolves.toEqualTypeOf<ModelList>();
     expectTypeOf(trpc.upsample.mutate).returns.resolves.toEqualTypeOf<UpsampleResponse>();
     expectTypeOf(trpc.caption.mutate).returns.resolves.toEqualTypeOf<CaptionResponse>();
+    expectTypeOf(trpc.score.mutate).returns.resolves.toEqualTypeOf<ScoreResponse>();
     expectTypeOf(trpc.generate.mutate).returns.resolves.toExtend<
       AsyncIterable<ImageGenerationStreamEvent>
     >();
@@ -37,6 +39,8 @@ describe("types across the edge's tRPC router", () => {
       await trpc.upsample.mutate({ prompt: "x", temperature: 1 });
       // @ts-expect-error — the router has no such procedure
       await trpc.modelz.query();
+      // @ts-expect-error — ScoreRequest needs the prompt to score against
+      await trpc.score.mutate({ image: "iVBORw0KGgo=" });
       for await (const event of await trpc.generate.mutate({ prompt: "x" })) {
         // @ts-expect-error — progress events carry `total_steps`, not `totalSteps`
         if (event.type === "limner.progress") void event.totalSteps;

@@ -10,6 +10,7 @@ import {
   CaptionRequest,
   ImageGenerationRequest,
   type ImageGenerationStreamEvent,
+  ScoreRequest,
   UpsampleRequest,
 } from "@limner/contracts";
 import { base64ToBytes } from "../base64";
@@ -18,6 +19,7 @@ import { captionImage } from "../routes/captions";
 import { generationContext } from "../routes/images";
 import { modelList } from "../routes/models";
 import { upsampleRequest } from "../routes/prompts";
+import { scoreImage } from "../routes/scores";
 import { resolveModel } from "../runtime/resolve-model";
 import { edgeProcedure, router } from "./edge-trpc";
 
@@ -30,6 +32,11 @@ export const edgeRouter = router({
     .input(CaptionRequest)
     .mutation(({ ctx, input }) =>
       captionImage(ctx.c, base64ToBytes(input.image), input.detail, input.model),
+    ),
+  score: edgeProcedure
+    .input(ScoreRequest)
+    .mutation(({ ctx, input }) =>
+      scoreImage(ctx.c, base64ToBytes(input.image), input.prompt, input.model),
     ),
   generate: edgeProcedure.input(ImageGenerationRequest).mutation(async function* ({
     ctx,

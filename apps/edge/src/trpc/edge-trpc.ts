@@ -4,15 +4,26 @@
  * procedures only see admitted requests. An `ApiError` keeps its meaning: the tRPC code matching
  * its status, and OpenAI's envelope under `data.envelope`.
  *
+ * The router's context *type* is only the request: the Hono context (bindings, the runtime pool,
+ * the request id) is looked up by it inside {@link edgeProcedure}, so the router's type — which
+ * `@limner/sdk/trpc` ships to apps outside this repo — names no Hono or Workers types.
+ *
  * @module
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "hono";
 import { ApiError } from "../api-error";
 import type { EdgeEnv } from "../env";
+import type { EdgeTRPCContext } from "./edge-trpc-context";
 
-export interface EdgeTRPCContext {
-  c: Context<EdgeEnv>;
+export type { EdgeTRPCContext };
+
+const honoContexts = new WeakMap<Request, Context<EdgeEnv>>();
+
+/** `createContext` for `/trpc`: remembers the request's Hono context for the procedures. */
+export function edgeTRPCContext(c: Context<EdgeEnv>): EdgeTRPCContext {
+  honoContexts.set(c.req.raw, c);
+  return { request: c.req.raw };
 }
 
 const CODES: Record<number, TRPCError["code"]> = {
@@ -39,8 +50,10 @@ const t = initTRPC.context<EdgeTRPCContext>().create({
 export const router = t.router;
 
 /** Every edge procedure: an `ApiError` from a shared handler becomes the matching tRPC code. */
-export const edgeProcedure = t.procedure.use(async ({ next }) => {
-  const result = await next();
+export const edgeProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const c = honoContexts.get(ctx.request);
+  if (!c) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "No request context." });
+  const result = await next({ ctx: { c } });
   if (!result.ok && result.error.cause instanceof ApiError) {
     const cause = result.error.cause;
     throw new TRPCError({

@@ -1,6 +1,7 @@
 /**
- * `limner.images`: generation (`POST /images/generations`, JSON or streamed) and captioning
- * (`POST /images/captions`, a Limner extension).
+ * `limner.images`: generation (`POST /images/generations`, JSON or streamed), captioning
+ * (`POST /images/captions`) and scoring against a prompt (`POST /images/scores`), the last two
+ * Limner extensions.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import {
   CaptionResponse,
   type ImageGenerationRequestInput,
   ImageGenerationResponse,
+  ScoreResponse,
 } from "@limner/contracts";
 import { ImageStream } from "../core/image-stream";
 import { APIResource } from "../core/resource";
@@ -24,6 +26,14 @@ export interface ImageCaptionParams {
   image: Uploadable;
   /** `short` names the main subjects; `descriptive` (default) covers everything. */
   detail?: CaptionDetail;
+  model?: string;
+}
+
+export interface ImageScoreParams {
+  image: Uploadable;
+  /** The prompt to score against: what the user asked for, not the upsampler's rewrite. */
+  prompt: string;
+  /** Whose contrastive towers give the similarity (default: the deployment's model). */
   model?: string;
 }
 
@@ -82,6 +92,26 @@ export class Images extends APIResource {
     return this._transport.json(
       { method: "POST", path: "/images/captions", body: form, ...options },
       CaptionResponse,
+    );
+  }
+
+  /**
+   * Scores an image against a prompt with the runtime's judge: the scene graph it reads back,
+   * T2I-CompBench-style binding, counting and spatial scores, and the image–text similarity.
+   *
+   * @example
+   * const { scores } = await limner.images.score({ image: "out.png", prompt: "a red star" });
+   * scores.colour_binding; // 1 when the star is red
+   */
+  async score(params: ImageScoreParams, options?: RequestOptions): Promise<ScoreResponse> {
+    const { blob, name } = await toBlob(params.image);
+    const form = new FormData();
+    form.set("file", blob, name);
+    form.set("prompt", params.prompt);
+    if (params.model) form.set("model", params.model);
+    return this._transport.json(
+      { method: "POST", path: "/images/scores", body: form, ...options },
+      ScoreResponse,
     );
   }
 }

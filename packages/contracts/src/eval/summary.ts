@@ -6,9 +6,8 @@
  *
  * @module
  */
-import type { CompBenchScores, SceneGraph } from "@limner/contracts";
+import type { CompBenchScores, SceneGraph } from "../runtime-procedures";
 import type { Outcome } from "./category-checks";
-import type { Variant } from "./generate";
 import {
   type BootstrapOptions,
   type Estimate,
@@ -16,7 +15,15 @@ import {
   pairedDifference,
   type Strata,
 } from "./statistics";
-import { CATEGORIES, type Category } from "./suite-file";
+import { CATEGORIES, type Category } from "./suite";
+
+/**
+ * How a suite prompt is sent: the item's short or descriptive prompt, verbatim or rewritten by
+ * the deployment's prompt upsampler first (as DALL-E 3 rewrites user prompts, Betker et al.
+ * 2023, §3.5). Every image is scored against what the *user's* prompt states.
+ */
+export const VARIANTS = ["short", "short+upsample", "descriptive", "descriptive+upsample"] as const;
+export type Variant = (typeof VARIANTS)[number];
 
 export interface ImageResult {
   seed: number;
@@ -38,13 +45,17 @@ export interface PromptResult {
   /** Objects in the prompt's scene (what a faithful image holds). */
   objects: number;
   images: ImageResult[];
-  ms: { upsample: number; generate: number; score: number };
+  /**
+   * Wall times; `upsample` is null where the rewrite ran inside the generation request (through
+   * the API, the edge upsamples) and so is counted in `generate`.
+   */
+  ms: { upsample: number | null; generate: number; score: number };
 }
 
 export interface VariantSummary {
   prompts: number;
   images: number;
-  /** Wall time of `services.generate` per image (upsampling and scoring excluded). */
+  /** Wall time of the generation per image (scoring excluded; see `PromptResult.ms`). */
   msPerImage: number;
   /** Per prompt (one rewrite serves its images); null without upsampling. */
   msPerUpsample: number | null;
@@ -106,8 +117,11 @@ export function summarise(
     prompts: mine.length,
     images,
     msPerImage: images ? mine.reduce((t, r) => t + r.ms.generate, 0) / images : 0,
-    msPerUpsample: variant.endsWith("+upsample") ? average(mine.map((r) => r.ms.upsample)) : null,
-    msPerPrompt: average(mine.map((r) => r.ms.upsample + r.ms.generate + r.ms.score)),
+    msPerUpsample:
+      variant.endsWith("+upsample") && mine.every((r) => r.ms.upsample !== null)
+        ? average(mine.map((r) => r.ms.upsample ?? 0))
+        : null,
+    msPerPrompt: average(mine.map((r) => (r.ms.upsample ?? 0) + r.ms.generate + r.ms.score)),
     ...perCategory(byCategory(mine, outcomes), options),
     similarity: estimate([mine.map((r) => r.images.map((i) => i.similarity))], options),
     objectsRead: estimate(

@@ -3,15 +3,15 @@
  * *everything* the prompt states of that category? T2I-CompBench's B-VQA scores a prompt by
  * the product of its per-object answers (Huang et al. 2023, §4.1); with the judge's 0/1
  * answers that product is "every check passes". The checks themselves are the judge's
- * (`scoreParsed`, src/judge/compbench-scores.ts), plus two it does not score, written the same
- * way: the background read is the one stated, and each stated size sits on an object of its
- * shape (binding, as colour and texture are).
+ * ({@link scoreStated}), plus two it does not score, written the same way: the background read
+ * is the one stated, and each stated size sits on an object of its shape (binding, as colour
+ * and texture are).
  *
  * @module
  */
-import type { CompBenchScores, SceneGraph } from "@limner/contracts";
-import { scoreParsed } from "../src/judge/compbench-scores";
-import type { Category, Expectation } from "./suite-file";
+import type { CompBenchScores, SceneGraph } from "../runtime-procedures";
+import { scoreStated } from "./compbench-checks";
+import type { Category, Expectation } from "./suite";
 
 /** 1 passed, 0 failed, null the prompt states nothing this category checks. */
 export type Outcome = 0 | 1 | null;
@@ -38,7 +38,7 @@ export function checkCategory(
   expected: Expectation,
   scene: SceneGraph,
 ): { scores: CompBenchScores; outcome: Outcome } {
-  const scores = scoreParsed(expected, scene);
+  const scores = scoreStated(expected, scene);
   const outcome: Record<Category, () => Outcome> = {
     colour: () => allPass(scores.colourBinding),
     shape: () => allPass(scores.shapeBinding),

@@ -15,6 +15,10 @@
  * Its blind spot: a cell where every image agrees (0 % or 100 %) has no variation to resample,
  * so its interval is the point itself; then the rule of three (3 / prompts) bounds the true rate.
  *
+ * The resampling draws from mulberry32 (a seeded 32-bit generator, two words per 53-bit float):
+ * the runtime's harness and `limner eval` share this file, so the same outcomes and seed give
+ * the same interval in both.
+ *
  * @example
  * ```ts
  * estimate([[[1, 0], [1, 1], [0, 0]]]); // one category, three prompts of two images
@@ -23,7 +27,6 @@
  *
  * @module
  */
-import { SeededRandom } from "../src/random/seeded-random";
 
 /** One prompt's per-image values (0/1 outcomes or similarities); null = nothing to check. */
 export type Cluster = readonly (number | null)[];
@@ -75,6 +78,19 @@ function sums(strata: Strata): Sums[] {
   });
 }
 
+/** mulberry32 (Tommy Ettinger, public domain): uniform doubles in [0, 1), 53 random bits each. */
+function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  return () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
+}
+
 /** numpy's default (linear) quantile of sorted values. */
 function quantile(sorted: readonly number[], p: number): number {
   const at = (sorted.length - 1) * p;
@@ -112,14 +128,14 @@ function bootstrap(
     ),
   );
   if (full === null) return { mean: null, low: null, high: null };
-  const random = new SeededRandom(seed);
+  const uniform = seededUniform(seed);
   const draws: number[] = [];
   for (let r = 0; r < resamples; r++) {
     const totals = table.map((strata) => strata.map(() => ({ sum: 0, count: 0 })));
     sizes.forEach((n, s) => {
       for (let k = 0; k < n; k++) {
         // One draw of a prompt serves every series: the pairing the differences rely on.
-        const pick = Math.floor(random.nextFloat() * n);
+        const pick = Math.floor(uniform() * n);
         table.forEach((strata, i) => {
           const total = totals[i]?.[s];
           const stratum = strata[s];
