@@ -3,7 +3,8 @@
  * workerd — prints how to call it, and stops both on Ctrl-C.
  *
  * Environment: LIMNER_DEV_KEY (an lmn_… key to accept; random otherwise), LIMNER_EDGE_PORT
- * (default 8787), LIMNER_RUNTIME_PORT (default 8788), LIMNER_VERBOSE=1 (show child logs).
+ * (default 8787), LIMNER_RUNTIME_PORT (default 8788), LIMNER_STATE_DIR (local D1/R2/Durable
+ * Object state; default apps/edge/.wrangler/state), LIMNER_VERBOSE=1 (show child logs).
  */
 import { join } from "node:path";
 import { startStack } from "@limner/dev-stack";
@@ -16,9 +17,13 @@ const stack = await startStack({
   ...(process.env.LIMNER_DEV_KEY ? { apiKey: process.env.LIMNER_DEV_KEY } : {}),
   edgePort: Number(process.env.LIMNER_EDGE_PORT ?? 8787),
   runtimePort: Number(process.env.LIMNER_RUNTIME_PORT ?? 8788),
-  persistDir: join(import.meta.dirname, "../apps/edge/.wrangler/state"),
+  persistDir:
+    process.env.LIMNER_STATE_DIR ?? join(import.meta.dirname, "../apps/edge/.wrangler/state"),
+  // A crashed runtime is started again (with backoff); the edge stays up meanwhile and
+  // answers 503 with Retry-After while no runtime is ready.
+  superviseRuntimes: true,
   onLog: (line) => {
-    if (verbose || /error|warn|listening|models:/i.test(line)) console.log(line);
+    if (verbose || /error|warn|listening|models:|supervisor/i.test(line)) console.log(line);
   },
 }).catch((error: Error) => {
   console.error(`Limner failed to start: ${error.message}`);
@@ -51,10 +56,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     void stack.stop().then(() => process.exit(0));
   });
 }
-for (const proc of [stack.runtime, stack.edge]) {
-  proc.child.once("exit", (code) => {
-    if (stopping) return;
-    console.error(`${proc.name} exited unexpectedly (code ${code}); stopping.`);
-    void stack.stop().then(() => process.exit(1));
-  });
-}
+// Runtimes are supervised (restarted); without the edge there is nothing to serve.
+stack.edge.child.once("exit", (code) => {
+  if (stopping) return;
+  console.error(`${stack.edge.name} exited unexpectedly (code ${code}); stopping.`);
+  void stack.stop().then(() => process.exit(1));
+});

@@ -45,6 +45,10 @@ const RuntimeEnvSchema = RuntimeConfigSchema.extend({
    * Shared secret the edge presents as `Authorization: Bearer …`. Required: a runtime that
    * answered anyone would let callers bypass the edge's keys and limits.
    */
+  /** Slow clients (slowloris): a request's headers must arrive within this. */
+  LIMNER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** …and the whole request, body included (a 32 MiB upload on a slow link fits). */
+  LIMNER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   LIMNER_SERVICE_TOKEN: z
     .string()
     .min(16, "LIMNER_SERVICE_TOKEN must be at least 16 characters (use a random secret)"),

@@ -19,7 +19,20 @@ const app = createRuntimeApp({
   metrics: runtime.metrics.registry,
 });
 const server = serve(
-  { fetch: app.fetch, hostname: env.LIMNER_RUNTIME_HOST, port: env.LIMNER_RUNTIME_PORT },
+  {
+    fetch: app.fetch,
+    hostname: env.LIMNER_RUNTIME_HOST,
+    port: env.LIMNER_RUNTIME_PORT,
+    // Node closes a connection whose headers or request do not arrive in time (408), so a
+    // slow client cannot hold sockets open; answers may take as long as generation takes.
+    serverOptions: {
+      headersTimeout: env.LIMNER_HEADERS_TIMEOUT_MS,
+      requestTimeout: env.LIMNER_REQUEST_TIMEOUT_MS,
+      // How often those timeouts are checked (Node's default, 30 s, would let a slow client
+      // keep its socket up to 30 s past them).
+      connectionsCheckingInterval: 1_000,
+    },
+  },
   (info) => {
     console.log(`limner-runtime listening on http://${env.LIMNER_RUNTIME_HOST}:${info.port}`);
   },

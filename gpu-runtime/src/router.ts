@@ -17,6 +17,7 @@ import {
   RuntimeUpsampleInput,
 } from "@limner/contracts";
 import { EventChannel } from "./generation/event-channel";
+import { RetryableTRPCError } from "./retryable-error";
 import { publicProcedure, router, serviceProcedure } from "./trpc";
 
 export const runtimeRouter = router({
@@ -30,17 +31,34 @@ export const runtimeRouter = router({
       models: services.models().map((m) => m.id),
     };
   }),
-  models: serviceProcedure.query(({ ctx }) => ctx.services.models()),
+  // A runtime still loading has no honest list (an empty one would read as "no such model"):
+  // it answers "unavailable", which the edge treats as "ask another runtime".
+  models: serviceProcedure.query(({ ctx }) => {
+    if (ctx.services.status() === "STARTING") {
+      throw new RetryableTRPCError("SERVICE_UNAVAILABLE", "The runtime is still loading.", 2000);
+    }
+    return ctx.services.models();
+  }),
   generate: serviceProcedure.input(GenerateInput).mutation(async function* ({
     ctx,
     input,
     signal,
   }) {
     const events = new EventChannel<GenerateEvent>();
+    // `completed` is sent from the result, not from the batch's event: a caller that attached
+    // to a running generation (same request id) may have joined after that event went out.
     ctx.services
-      .generate(input, { ...(signal ? { signal } : {}), onEvent: (event) => events.push(event) })
+      .generate(input, {
+        ...(signal ? { signal } : {}),
+        onEvent: (event) => {
+          if (event.type !== "completed") events.push(event);
+        },
+      })
       .then(
-        () => events.close(),
+        (result) => {
+          events.push({ type: "completed", result });
+          events.close();
+        },
         (error: unknown) => events.fail(error),
       );
     yield* events;

@@ -15,13 +15,14 @@ import { checkImage, toBucketTensor } from "./images/image-input";
 import { compBenchScores } from "./judge/compbench-scores";
 import { readScene } from "./judge/read-scene";
 import { decodeRgb } from "./judge/rgb-image";
+import { WorkGate } from "./lifecycle/work-gate";
 import { createRuntimeMetrics, type RuntimeMetrics } from "./metrics";
 import { loadModel } from "./models/load-model";
 import type { LoadedModel } from "./models/loaded-model";
 import { discoverModels, readBundles } from "./models/model-discovery";
 import { PipelineInputError } from "./pipelines/pipeline-error";
 import type { RuntimeServices } from "./services";
-import { withTRPCErrors } from "./trpc-errors";
+import { toTRPCError, withTRPCErrors } from "./trpc-errors";
 
 export interface Runtime {
   readonly services: RuntimeServices;
@@ -47,6 +48,8 @@ export function createRuntime(
   options: CreateRuntimeOptions = {},
 ): Runtime {
   let status: RuntimeStatus = "STARTING";
+  // Every procedure that does work passes this gate (see lifecycle/work-gate.ts).
+  const gate = new WorkGate();
   let pool: InferencePool | undefined;
   const models = new Map<string, LoadedModel>();
   const bundles = options.bundleDirs
@@ -76,17 +79,27 @@ export function createRuntime(
     const bucket = closestBucket(checked.width, checked.height, info.buckets);
     return { bucket, pixels: await toBucketTensor(checked, bucket, env.LIMNER_MAX_INPUT_PIXELS) };
   };
-  const counted = <T>(procedure: string, work: () => Promise<T>): Promise<T> =>
-    withTRPCErrors(work).then(
-      (result) => {
-        metrics.requests.inc({ procedure, outcome: "ok" });
-        return result;
-      },
-      (error: { code?: string }) => {
-        metrics.requests.inc({ procedure, outcome: error.code ?? "error" });
-        throw error;
-      },
-    );
+  // One outcome per call for the metrics: a caller that hung up is "cancelled", not an error.
+  const counted = async <T>(
+    procedure: string,
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> => {
+    try {
+      const result = await gate.run(work);
+      metrics.requests.inc({ procedure, outcome: "ok" });
+      return result;
+    } catch (error) {
+      const translated = signal?.aborted
+        ? toTRPCError(new DOMException("The caller went away.", "AbortError"))
+        : toTRPCError(error);
+      metrics.requests.inc({
+        procedure,
+        outcome: translated.code === "CLIENT_CLOSED_REQUEST" ? "cancelled" : translated.code,
+      });
+      throw translated;
+    }
+  };
 
   const services: RuntimeServices = {
     version,
@@ -94,12 +107,14 @@ export function createRuntime(
     models: () => bundles.map((b) => b.info).filter((info) => models.has(info.id)),
     status: () => (status === "READY" && generation.queueDepth > 0 ? "BUSY" : status),
     queueDepth: () => generation.queueDepth,
-    generate: (input, { signal, onEvent }) =>
-      counted("generate", () =>
-        generation.generate(input, { ...(signal ? { signal } : {}), onEvent }),
-      ),
+    generate: (input, { signal, onEvent }) => {
+      const run = () => generation.generate(input, { ...(signal ? { signal } : {}), onEvent });
+      // A retry of work already accepted here attaches to it, even while draining.
+      if (generation.has(input.requestId)) return withTRPCErrors(run);
+      return counted("generate", signal, run);
+    },
     caption: (input, { signal }) =>
-      counted("caption", async () => {
+      counted("caption", signal, async () => {
         const loaded = model(input.model);
         if (!loaded.imageToText)
           throw new PipelineInputError(`Model '${input.model}' has no captioner.`);
@@ -111,8 +126,8 @@ export function createRuntime(
         });
         return { model: loaded.info.id, detail: input.detail, caption };
       }),
-    upsample: (input) =>
-      counted("upsample", async () => {
+    upsample: (input, { signal }) =>
+      counted("upsample", signal, async () => {
         const loaded = model(input.model);
         if (!loaded.upsampler)
           throw new PipelineInputError(`Model '${input.model}' has no prompt upsampler.`);
@@ -122,7 +137,7 @@ export function createRuntime(
         };
       }),
     score: (input, { signal }) =>
-      counted("score", async () => {
+      counted("score", signal, async () => {
         const loaded = model(input.model);
         const maxPixels = env.LIMNER_MAX_INPUT_PIXELS;
         const checked = await checkImage(input.image, { maxPixels });
@@ -161,10 +176,12 @@ export function createRuntime(
         );
       }
       status = "READY";
+      gate.open();
     },
     async shutdown() {
       status = "DRAINING";
-      await generation.drain();
+      // Nothing is disposed until every accepted call — of any procedure — has finished.
+      await Promise.all([gate.close(), generation.drain()]);
       await Promise.all([...models.values()].map((m) => m.dispose()));
       await pool?.close();
     },

@@ -15,9 +15,16 @@ export interface RuntimeAppOptions {
   serviceToken: string;
   /** Prometheus registry served at `/metrics`. */
   metrics?: Registry;
+  /** Where internal failures are logged (with the request id). Default: stderr. */
+  log?: (line: string) => void;
 }
 
-export function createRuntimeApp({ services, serviceToken, metrics }: RuntimeAppOptions): Hono {
+export function createRuntimeApp({
+  services,
+  serviceToken,
+  metrics,
+  log = console.error,
+}: RuntimeAppOptions): Hono {
   const expected = Buffer.from(`Bearer ${serviceToken}`);
   const isEdgeCall = (header: string | undefined): boolean => {
     if (header === undefined) return false;
@@ -44,6 +51,24 @@ export function createRuntimeApp({ services, serviceToken, metrics }: RuntimeApp
       req: c.req.raw,
       router: runtimeRouter,
       createContext: () => ({ services, isEdge: isEdgeCall(c.req.header("authorization")) }),
+      // Answers carry a generic sentence for internal failures; the cause is logged here,
+      // with the edge's request id, so an operator can find it.
+      onError({ error, path }) {
+        const internal = error.code === "INTERNAL_SERVER_ERROR";
+        // Refusals with a hidden cause (a decoder's own text) are logged too, as warnings;
+        // input validation is not hidden (its message is the answer).
+        if (!internal && (!error.cause || error.cause.name === "ZodError")) return;
+        const cause = error.cause ?? error;
+        log(
+          JSON.stringify({
+            level: internal ? "error" : "warn",
+            requestId: c.req.header("x-request-id") ?? null,
+            procedure: path ?? null,
+            message: cause.message,
+            stack: cause.stack,
+          }),
+        );
+      },
     }),
   );
   return app;

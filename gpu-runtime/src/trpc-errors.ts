@@ -5,17 +5,27 @@
  * @module
  */
 import { TRPCError } from "@trpc/server";
-import { InferenceError } from "./backend/inference-error";
 import { QueueClosedError, QueueFullError } from "./batching/batch-queue";
 import { ModelNotFoundError } from "./generation/generation-service";
 import { ImageInputError } from "./images/image-input";
+import { RuntimeUnavailableError } from "./lifecycle/work-gate";
 import { PipelineInputError } from "./pipelines/pipeline-error";
 import { RetryableTRPCError } from "./retryable-error";
+
+/** What a caller is told about any internal failure; the detail is logged. */
+export const INTERNAL_FAILURE_MESSAGE = "The runtime failed while processing the request.";
 
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   if (error instanceof QueueFullError) {
     return new RetryableTRPCError("TOO_MANY_REQUESTS", error.message, error.retryAfterMs);
+  }
+  if (error instanceof RuntimeUnavailableError) {
+    return new RetryableTRPCError(
+      "SERVICE_UNAVAILABLE",
+      error.message,
+      error.reason === "starting" ? 2000 : 1000,
+    );
   }
   if (error instanceof QueueClosedError) {
     return new RetryableTRPCError("SERVICE_UNAVAILABLE", error.message, 1000);
@@ -31,7 +41,11 @@ export function toTRPCError(error: unknown): TRPCError {
         : error.problem === "unsupported_format"
           ? "UNSUPPORTED_MEDIA_TYPE"
           : "BAD_REQUEST";
-    return new TRPCError({ code, message: error.message });
+    return new TRPCError({
+      code,
+      message: error.message,
+      ...(error.cause ? { cause: error.cause } : {}),
+    });
   }
   if (error instanceof Error && error.name === "TimeoutError") {
     return new TRPCError({
@@ -42,17 +56,12 @@ export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof Error && error.name === "AbortError") {
     return new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "The request was cancelled." });
   }
-  if (error instanceof InferenceError) {
-    return new TRPCError({
-      code: "INTERNAL_SERVER_ERROR",
-      message: `Inference failed (${error.code}): ${error.message}`,
-      cause: error,
-    });
-  }
+  // Internal failures keep their detail (session names, pool state, paths) for the log only:
+  // `server.ts` logs the cause with the request id, and the caller gets this sentence.
   return new TRPCError({
     code: "INTERNAL_SERVER_ERROR",
-    message: error instanceof Error ? error.message : "Unknown runtime error",
-    ...(error instanceof Error ? { cause: error } : {}),
+    message: INTERNAL_FAILURE_MESSAGE,
+    ...(error instanceof Error ? { cause: error } : { cause: new Error(String(error)) }),
   });
 }
 

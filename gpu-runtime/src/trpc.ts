@@ -9,9 +9,13 @@ import { RetryableTRPCError } from "./retryable-error";
 import type { RuntimeContext } from "./services";
 
 const t = initTRPC.context<RuntimeContext>().create({
+  // Never dev mode, whatever NODE_ENV says: dev mode puts stack traces (absolute paths) in
+  // every error answer. The detail is in the runtime's log instead (`server.ts`).
+  isDev: false,
   errorFormatter({ shape, error }) {
     const retryAfterMs = error instanceof RetryableTRPCError ? error.retryAfterMs : null;
-    return { ...shape, data: { ...shape.data, retryAfterMs } };
+    const { stack: _stack, ...data } = shape.data as typeof shape.data & { stack?: string };
+    return { ...shape, data: { ...data, retryAfterMs } };
   },
 });
 

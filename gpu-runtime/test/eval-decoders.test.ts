@@ -7,12 +7,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Expectation, SuiteItem } from "@limner/contracts/eval";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateDecoders, sampleEulerKarras } from "../eval/decoders";
 import { CAP_IMAGES, evaluateJudgeCap } from "../eval/judge-cap";
 import { type HostedBundle, hostBundle } from "../eval/runtime-host";
-import type { Expectation, SuiteItem } from "../eval/suite-file";
 import { patchEncoderOnnx } from "./eval-patch-encoder";
 import { SUITE_ITEMS } from "./eval-suite-fixture";
 

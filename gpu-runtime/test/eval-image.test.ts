@@ -8,12 +8,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CATEGORIES, type Estimate, VARIANTS } from "@limner/contracts/eval";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateSuite, type SuiteResults } from "../eval/evaluate-suite";
-import { VARIANTS } from "../eval/generate";
 import { type HostedBundle, hostBundle } from "../eval/runtime-host";
-import type { Estimate } from "../eval/statistics";
-import { CATEGORIES, readSuite } from "../eval/suite-file";
+import { readSuite } from "../eval/suite-file";
 import { SUITE_ITEMS } from "./eval-suite-fixture";
 
 const TINY_LIMNER = fileURLToPath(new URL("./fixtures/tiny-limner", import.meta.url));

@@ -4,11 +4,15 @@
  * the PSNR of training/image/vae.py.
  */
 import type { SceneGraph, SceneGraphObject } from "@limner/contracts";
+import {
+  type Cluster,
+  checkCategory,
+  type Expectation,
+  estimate,
+  pairedDifference,
+} from "@limner/contracts/eval";
 import { describe, expect, it } from "vitest";
-import { checkCategory } from "../eval/category-checks";
 import { psnr } from "../eval/psnr";
-import { type Cluster, estimate, pairedDifference } from "../eval/statistics";
-import type { Expectation } from "../eval/suite-file";
 
 const repeat = (n: number, cluster: Cluster): Cluster[] => Array.from({ length: n }, () => cluster);
 const halfWidth = (e: { low: number | null; high: number | null }) =>

@@ -2,7 +2,7 @@
  * A small held-out suite for the evaluation's tests, in tiny-limner's 71-word vocabulary: one
  * item of five of the suite's categories, each stating what training/image/suite.py would.
  */
-import type { SuiteItem } from "../eval/suite-file";
+import type { SuiteItem } from "@limner/contracts/eval";
 
 const twoObjects = {
   objects: [

@@ -128,7 +128,15 @@ describe("limner CLI against the stack", () => {
   });
 
   it("answers --help and --version on every command", async () => {
-    for (const command of ["generate", "caption", "recaption", "keys", "models", "health"]) {
+    for (const command of [
+      "generate",
+      "caption",
+      "recaption",
+      "eval",
+      "keys",
+      "models",
+      "health",
+    ]) {
       const help = await limner([command, "--help"]);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/^Usage:\s+limner /);

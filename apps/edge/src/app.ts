@@ -26,13 +26,16 @@ import { modelRoutes } from "./routes/models";
 import { openApiRoutes } from "./routes/openapi";
 import { playgroundRoutes } from "./routes/playground";
 import { promptRoutes } from "./routes/prompts";
+import { scoreRoutes } from "./routes/scores";
 import { RuntimePool } from "./runtime/runtime-pool";
 import { edgeRouter } from "./trpc/edge-router";
+import { edgeTRPCContext } from "./trpc/edge-trpc";
 
 /** JSON bodies larger than this are refused before parsing (chunked bodies are counted too). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
-/** Image uploads (captions): a 16 Mpx PNG fits, base64 overhead included. */
+/** Image uploads (captions, scores): a 16 Mpx PNG fits, base64 overhead included. */
 export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
+const UPLOAD_PATHS: readonly string[] = ["/v1/images/captions", "/v1/images/scores"];
 
 export function createApp(): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
@@ -42,7 +45,11 @@ export function createApp(): Hono<EdgeEnv> {
     const config = edgeConfig(c.env);
     c.set(
       "runtimes",
-      new RuntimePool({ urls: config.runtimeUrls, serviceToken: config.runtimeServiceToken }),
+      new RuntimePool({
+        urls: config.runtimeUrls,
+        serviceToken: config.runtimeServiceToken,
+        signal: c.req.raw.signal,
+      }),
     );
     await next();
   });
@@ -80,12 +87,13 @@ export function createApp(): Hono<EdgeEnv> {
   app.use(
     "/v1/*",
     bodyLimit({
-      maxBytes: (path) => (path === "/v1/images/captions" ? MAX_UPLOAD_BYTES : MAX_JSON_BODY_BYTES),
+      maxBytes: (path) => (UPLOAD_PATHS.includes(path) ? MAX_UPLOAD_BYTES : MAX_JSON_BODY_BYTES),
     }),
   );
   app.route("/v1/models", modelRoutes);
   app.route("/v1/images", imageRoutes);
   app.route("/v1/images", captionRoutes);
+  app.route("/v1/images", scoreRoutes);
   app.route("/v1/prompts", promptRoutes);
 
   // tRPC for typed clients: the same key checks, limits and handlers as `/v1`.
@@ -95,7 +103,7 @@ export function createApp(): Hono<EdgeEnv> {
       endpoint: "/trpc",
       req: c.req.raw,
       router: edgeRouter,
-      createContext: () => ({ c }),
+      createContext: () => edgeTRPCContext(c),
     }),
   );
 

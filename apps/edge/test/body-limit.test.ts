@@ -39,4 +39,30 @@ describe("bodyLimit", () => {
     expect(response.status).toBe(413);
     expect(reads()).toBe(0);
   });
+
+  it("answers 408 to a body that trickles in slower than its deadline", async () => {
+    const app = new Hono<EdgeEnv>();
+    app.use(bodyLimit({ maxBytes: 1000, timeoutMs: 200 }));
+    app.post("/", (c) => c.text("read"));
+    app.onError((error, c) => c.text(error.message, 408));
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const slow = new ReadableStream<Uint8Array>({
+      start(controller) {
+        timer = setInterval(() => controller.enqueue(new Uint8Array([120])), 50);
+      },
+      cancel() {
+        clearInterval(timer);
+      },
+    });
+    const started = Date.now();
+    const response = await app.request("/", {
+      method: "POST",
+      body: slow,
+      duplex: "half",
+    } as RequestInit);
+    clearInterval(timer);
+    expect(response.status).toBe(408);
+    expect(await response.text()).toBe("The request body did not arrive within 0.2 s.");
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });

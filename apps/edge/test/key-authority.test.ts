@@ -17,6 +17,7 @@ import {
   unstable_splitSqlQuery as splitSqlQuery,
 } from "wrangler";
 import { sha256Hex } from "../src/keys/api-key-store";
+import { NEGATIVE_TTL_MS } from "../src/keys/key-existence";
 
 const EDGE_DIR = join(import.meta.dirname, "..");
 const ADMIN_TOKEN = "a".repeat(40);
@@ -120,7 +121,9 @@ describe("KeyAuthority", () => {
     expect(await call(key)).toMatchObject({ status: 401, code: "key_revoked" });
   });
 
-  it("does not remember unknown keys: a key stored later works at once", async () => {
+  it("keeps an unknown key's refusal only briefly: a key stored later works seconds later", {
+    timeout: 20_000,
+  }, async () => {
     const key = `lmn_${"k".repeat(40)}`;
     expect(await call(key)).toMatchObject({ status: 401, code: "invalid_api_key" });
     const db = await miniflare.getD1Database("DB");
@@ -130,6 +133,10 @@ describe("KeyAuthority", () => {
       )
       .bind("key_imported", key.slice(0, 8), await sha256Hex(key), "imported", Date.now())
       .run();
+    // The refusal is remembered (no D1 read, no Durable Object) for NEGATIVE_TTL_MS…
+    expect(await call(key)).toMatchObject({ status: 401, code: "invalid_api_key" });
+    await new Promise((resolve) => setTimeout(resolve, NEGATIVE_TTL_MS + 500));
+    // …then the key is looked up again.
     expect(await call(key)).toMatchObject(ADMITTED);
   });
 

@@ -45,6 +45,17 @@ interface PreparedRequest {
   emit(event: GenerateEvent): void;
 }
 
+/** One generation and everyone waiting for it (see {@link GenerationService.generate}). */
+interface SharedGeneration {
+  readonly promise: Promise<GenerateResult>;
+  readonly listeners: Set<(event: GenerateEvent) => void>;
+  /** Aborted when the last attached caller has gone. */
+  readonly controller: AbortController;
+  callers: number;
+  /** Queue position when it was enqueued. */
+  readonly position: number;
+}
+
 /** Previews are sent at most this often (in steps), keeping progress events cheap. */
 const PREVIEW_EVERY = 5;
 
@@ -52,8 +63,8 @@ export class GenerationService {
   readonly #models: ReadonlyMap<string, LoadedModel>;
   readonly #queue: BatchQueue<PreparedRequest, GenerateResult>;
   readonly #metrics: RuntimeMetrics | undefined;
-  /** Same request id while running → same work: a retried call never generates twice. */
-  readonly #inFlight = new Map<string, Promise<GenerateResult>>();
+  /** Same request id while queued or running → same work: a retry never generates twice. */
+  readonly #inFlight = new Map<string, SharedGeneration>();
 
   constructor(
     models: ReadonlyMap<string, LoadedModel>,
@@ -78,13 +89,31 @@ export class GenerationService {
     return this.#queue.drain();
   }
 
+  /** True while a generation with this request id is queued or running here. */
+  has(requestId: string): boolean {
+    return this.#inFlight.has(requestId);
+  }
+
+  /**
+   * Generates, or — when a generation with the same request id is already queued or running
+   * here (a retry, or a second edge racing the first) — attaches to it: the caller gets the
+   * same result and the progress events from now on, and nothing is generated twice. The work
+   * is cancelled only when every attached caller has gone.
+   */
   generate(
     input: GenerateInput,
     options: { signal?: AbortSignal; onEvent?: (event: GenerateEvent) => void } = {},
   ): Promise<GenerateResult> {
-    const existing = this.#inFlight.get(input.requestId);
-    if (existing) return existing;
-    const prepared = this.#prepare(input, options.onEvent ?? (() => {}));
+    const shared = this.#inFlight.get(input.requestId) ?? this.#start(input);
+    return this.#attach(shared, options.signal, options.onEvent);
+  }
+
+  #start(input: GenerateInput): SharedGeneration {
+    const listeners = new Set<(event: GenerateEvent) => void>();
+    const controller = new AbortController();
+    const prepared = this.#prepare(input, (event) => {
+      for (const listener of listeners) listener(event);
+    });
     const batchKey = [
       input.model,
       prepared.bucket.name,
@@ -92,16 +121,56 @@ export class GenerationService {
       prepared.settings.scheduler,
       prepared.settings.decoder,
     ].join("|");
-    prepared.emit({ type: "queued", position: this.#queue.depth });
+    const position = this.#queue.depth;
     const promise = this.#queue
       .enqueue(prepared, {
         batchKey,
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: controller.signal,
         ...(input.deadlineMs ? { deadline: Date.now() + input.deadlineMs } : {}),
       })
       .finally(() => this.#inFlight.delete(input.requestId));
-    this.#inFlight.set(input.requestId, promise);
-    return promise;
+    // Attached callers see the outcome through `#attach`; this one only keeps it from being
+    // reported as unhandled when every caller left before it settled.
+    promise.catch(() => {});
+    const shared: SharedGeneration = { promise, listeners, controller, callers: 0, position };
+    this.#inFlight.set(input.requestId, shared);
+    return shared;
+  }
+
+  #attach(
+    shared: SharedGeneration,
+    signal: AbortSignal | undefined,
+    onEvent: ((event: GenerateEvent) => void) | undefined,
+  ): Promise<GenerateResult> {
+    shared.callers += 1;
+    if (onEvent) {
+      shared.listeners.add(onEvent);
+      onEvent({ type: "queued", position: shared.position });
+    }
+    return new Promise<GenerateResult>((resolve, reject) => {
+      const leave = () => {
+        if (onEvent) shared.listeners.delete(onEvent);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = () => {
+        leave();
+        shared.callers -= 1;
+        if (shared.callers === 0) shared.controller.abort(signal?.reason);
+        reject(signal?.reason);
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      shared.promise.then(
+        (result) => {
+          leave();
+          resolve(result);
+        },
+        (error: unknown) => {
+          leave();
+          reject(error);
+        },
+      );
+    });
   }
 
   #prepare(input: GenerateInput, emit: (event: GenerateEvent) => void): PreparedRequest {

@@ -22,8 +22,9 @@ export class ImageInputError extends Error {
   constructor(
     readonly problem: ImageInputProblem,
     message: string,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "ImageInputError";
   }
 }
@@ -60,10 +61,11 @@ export async function checkImage(
   try {
     // Header only; our own pixel check below gives the precise reason.
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch {
+  } catch (error) {
     throw new ImageInputError(
       "not_an_image",
       "The bytes are not a readable image (truncated or not PNG/JPEG/WebP).",
+      error,
     );
   }
   const { format, width, height } = metadata;
@@ -104,10 +106,8 @@ export async function toBucketTensor(
       .raw()
       .toBuffer();
   } catch (error) {
-    throw new ImageInputError(
-      "not_an_image",
-      `The image could not be decoded: ${(error as Error).message}`,
-    );
+    // The decoder's own text (libpng, libvips) names internals: it goes to the log, not the caller.
+    throw new ImageInputError("not_an_image", "The image could not be decoded.", error);
   }
   const plane = bucket.width * bucket.height;
   const tensor = new Float32Array(3 * plane);

@@ -28,9 +28,7 @@ export async function decodeRgb(image: CheckedImage, maxPixels: number): Promise
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, not 3`);
     return { width: info.width, height: info.height, data };
   } catch (error) {
-    throw new ImageInputError(
-      "not_an_image",
-      `The image could not be decoded: ${(error as Error).message}`,
-    );
+    // The decoder's own text (libpng, libvips) names internals: it goes to the log, not the caller.
+    throw new ImageInputError("not_an_image", "The image could not be decoded.", error);
   }
 }

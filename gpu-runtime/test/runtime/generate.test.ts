@@ -153,6 +153,41 @@ describe("generate", () => {
     expect(stepsTaken).toBeLessThan(100);
   });
 
+  it("attaches a repeated request id to the running generation: one result, computed once", async () => {
+    const before = await rt.metric('limner_denoise_steps_total{model="tiny-sd"}');
+    const input = request({ steps: 12, seed: 7 });
+    const first = collect(rt, input);
+    // The retry arrives while the first is running, with the same id.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [a, b] = await Promise.all([first, collect(rt, input)]);
+    expect(b.result.images[0]?.b64).toBe(a.result.images[0]?.b64);
+    expect(b.events.at(-1)?.type).toBe("completed");
+    const steps = (await rt.metric('limner_denoise_steps_total{model="tiny-sd"}')) - before;
+    expect(steps).toBe(12);
+  });
+
+  it("counts a caller that hung up as cancelled, not as an error", async () => {
+    const cancelled = () =>
+      rt.metric('limner_requests_total{procedure="generate",outcome="cancelled"}');
+    const before = await cancelled();
+    const controller = new AbortController();
+    const stream = await rt.client.generate.mutate(request({ steps: 100 }), {
+      signal: controller.signal,
+    });
+    await (async () => {
+      for await (const event of stream) if (event.type === "progress") controller.abort();
+    })().catch(() => {});
+    const deadline = Date.now() + 5000;
+    while ((await cancelled()) === before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await cancelled()) - before).toBe(1);
+    const errors = await rt.metric(
+      'limner_requests_total{procedure="generate",outcome="INTERNAL_SERVER_ERROR"}',
+    );
+    expect(errors).toBe(0);
+  });
+
   it("refuses bad input with clear errors and keeps serving", async () => {
     expect(await codeOf(collect(rt, request({ model: "nope" })))).toBe("NOT_FOUND");
     expect(await codeOf(collect(rt, request({ bucket: "panorama" })))).toBe("BAD_REQUEST");

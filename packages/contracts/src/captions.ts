@@ -22,6 +22,11 @@ function isInlineImage(value: string): boolean {
   return BASE64.test(value) || DATA_URL.test(value);
 }
 
+/** An image sent in a JSON body: base64, or a `data:image/…;base64,` URL. */
+export const InlineImage = z.string().refine(isInlineImage, {
+  error: "expected base64 image data or a 'data:image/...;base64,' URL",
+});
+
 /**
  * The body of `POST /v1/images/captions`.
  *
@@ -31,9 +36,7 @@ function isInlineImage(value: string): boolean {
  * ```
  */
 export const CaptionRequest = z.strictObject({
-  image: z.string().refine(isInlineImage, {
-    error: "expected base64 image data or a 'data:image/...;base64,' URL",
-  }),
+  image: InlineImage,
   detail: CaptionDetail.default("descriptive"),
   model: z.string().min(1).optional(),
 });

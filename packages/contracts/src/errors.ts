@@ -86,9 +86,13 @@ export const ERROR_CODES = Object.freeze({
   request_in_progress: { status: 409, type: "invalid_request_error" },
   // The same request id was sent with a different request: a client bug, not worth retrying.
   request_id_reused: { status: 400, type: "invalid_request_error" },
+  // The body did not arrive in time (a slow or stalled client): the connection is not held.
+  request_timeout: { status: 408, type: "invalid_request_error" },
   payload_too_large: { status: 413, type: "invalid_request_error" },
   unsupported_media_type: { status: 415, type: "invalid_request_error" },
   rate_limit_exceeded: { status: 429, type: "rate_limit_error" },
+  // nginx's 499: the client hung up. Never seen by that client; recorded as "cancelled".
+  client_closed_request: { status: 499, type: "invalid_request_error" },
   internal_error: { status: 500, type: "server_error" },
   upstream_error: { status: 502, type: "server_error" },
   no_runtime_available: { status: 503, type: "service_unavailable_error" },

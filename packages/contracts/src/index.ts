@@ -1,6 +1,6 @@
 /**
  * `@limner/contracts`: the zod schemas every Limner layer agrees on: OpenAI wire formats, the
- * image stream's events, the admin API, the runtime's reports, the error vocabulary and the aspect-ratio buckets.
+ * image stream's events, the admin API, the runtime's reports, image scores, the error vocabulary and the aspect-ratio buckets.
  *
  * @module
  */
@@ -13,6 +13,7 @@ export * from "./image-stream";
 export * from "./images";
 export * from "./models";
 export * from "./runtime-procedures";
+export * from "./scores";
 export * from "./unsupported-fields";
 export * from "./upsample";
 export * from "./validation";

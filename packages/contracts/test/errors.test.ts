@@ -37,6 +37,8 @@ const EXPECTED_STATUS: Record<ErrorCode, number> = {
   request_id_reused: 400,
   no_runtime_available: 503,
   timeout: 504,
+  request_timeout: 408,
+  client_closed_request: 499,
 };
 
 describe("ERROR_CODES", () => {

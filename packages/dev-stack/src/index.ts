@@ -1,5 +1,6 @@
 /** Starts and stops a local Limner (runtime + edge) for `npm start` and the e2e tests. @module */
 
-export { MINIFLARE_API } from "./edge-paths";
+export { EDGE_DIR, MINIFLARE_API, WRANGLER_BIN } from "./edge-paths";
 export { writeReportSection } from "./report-section";
 export { type RunningStack, randomApiKey, type StackOptions, startStack } from "./start-stack";
+export { SupervisedRuntime } from "./supervised-runtime";

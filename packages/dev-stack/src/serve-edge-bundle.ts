@@ -34,7 +34,7 @@ if (!script || !persistTo || !port || !envFile) {
 // Both from the wrangler the edge pins, so the bindings are read exactly as `wrangler dev` reads
 // them and Miniflare is the version that wrangler runs.
 const wrangler: typeof import("wrangler") = await import(WRANGLER_API);
-const { Miniflare }: typeof import("miniflare") = await import(MINIFLARE_API);
+const { Miniflare, Log, LogLevel }: typeof import("miniflare") = await import(MINIFLARE_API);
 
 const { workerOptions } = wrangler.unstable_getMiniflareWorkerOptions(
   join(EDGE_DIR, "wrangler.jsonc"),
@@ -48,6 +48,9 @@ const vars = Object.fromEntries(
 );
 
 const miniflare = new Miniflare({
+  // Warnings and errors from workerd itself (an uncaught exception, a dropped connection) are
+  // logged like `wrangler dev` logs them; the worker's own console output comes through anyway.
+  log: new Log(LogLevel.WARN),
   host: "127.0.0.1",
   port: Number(port),
   // wrangler's layout under --persist-to, so the D1 migrations applied there are found.

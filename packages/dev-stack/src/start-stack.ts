@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { type ManagedProcess, spawnManaged } from "./child-process-group";
 import { EDGE_DIR, REPO_ROOT, WRANGLER_BIN } from "./edge-paths";
 import { freePort, waitForHttp } from "./free-port";
+import { SupervisedRuntime } from "./supervised-runtime";
 
 const RUNTIME_MAIN = join(REPO_ROOT, "gpu-runtime/src/main.ts");
 /** How many picked ports the edge tries before giving up. */
@@ -40,6 +41,11 @@ export interface StackOptions {
   /** Extra wrangler vars for the edge (e.g. `LIMNER_DEFAULT_MODEL`). */
   edgeVars?: Record<string, string>;
   /**
+   * Start a runtime again (same port, with backoff) when it exits unexpectedly, as `npm start`
+   * does. Default false: a test that kills a runtime usually wants it to stay dead.
+   */
+  superviseRuntimes?: boolean;
+  /**
    * How the edge is served. `wrangler-dev` (default): `wrangler dev`, what `npm start` and the
    * tests run. `miniflare`: the bundle `wrangler deploy` would upload, on workerd with the same
    * local bindings but without `wrangler dev`'s proxy worker in front — the closest local stand-in
@@ -57,9 +63,10 @@ export interface RunningStack {
   serviceToken: string;
   /** Bearer token for the edge's `/admin/*` routes (key management). */
   adminToken: string;
-  /** The first runtime process. */
-  runtime: ManagedProcess;
-  runtimes: { process: ManagedProcess; url: string }[];
+  /** The first runtime process (the current one, after restarts). */
+  readonly runtime: ManagedProcess;
+  /** Every runtime; `process` is the current one after restarts. */
+  runtimes: SupervisedRuntime[];
   edge: ManagedProcess;
   stop(): Promise<void>;
 }
@@ -75,7 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const serviceToken = randomBytes(32).toString("base64url");
   const secretsDir = mkdtempSync(join(tmpdir(), "limner-stack-"));
   const persistDir = options.persistDir ?? join(secretsDir, "state");
-  const started: ManagedProcess[] = [];
+  const started: { stop(): Promise<void> }[] = [];
   const stop = async () => {
     await Promise.all(started.reverse().map((p) => p.stop()));
     rmSync(secretsDir, { recursive: true, force: true });
@@ -85,27 +92,28 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const runtimeCount = options.runtimeCount ?? 1;
     const runtimes = await Promise.all(
       Array.from({ length: runtimeCount }, async (_, i) => {
-        const proc = spawnManaged(
-          runtimeCount === 1 ? "runtime" : `runtime-${i + 1}`,
-          process.execPath,
-          ["--import", "tsx", RUNTIME_MAIN],
-          {
+        const runtime = new SupervisedRuntime({
+          name: runtimeCount === 1 ? "runtime" : `runtime-${i + 1}`,
+          port: runtimeCount === 1 ? (options.runtimePort ?? 8788) : 0,
+          restart: options.superviseRuntimes ?? false,
+          onLine,
+          readyTimeoutMs,
+          spawn: (port) => ({
+            command: process.execPath,
+            args: ["--import", "tsx", RUNTIME_MAIN],
             cwd: REPO_ROOT,
             env: {
               ...process.env,
               LIMNER_RUNTIME_HOST: "127.0.0.1",
-              LIMNER_RUNTIME_PORT: String(runtimeCount === 1 ? (options.runtimePort ?? 8788) : 0),
+              LIMNER_RUNTIME_PORT: String(port),
               LIMNER_SERVICE_TOKEN: serviceToken,
               ...(options.modelsDir ? { LIMNER_MODELS_DIR: options.modelsDir } : {}),
             },
-            onLine,
-          },
-        );
-        started.push(proc);
-        const [, url = ""] = await proc.waitForLine(/listening on (http:\/\/\S+)/, readyTimeoutMs);
-        // Listening comes first (liveness); ready means every model is loaded.
-        await waitForHttp(`${url}/readyz`, readyTimeoutMs, () => proc.exited);
-        return { process: proc, url };
+          }),
+        });
+        started.push(runtime);
+        await runtime.start();
+        return runtime;
       }),
     );
     const [first] = runtimes;
@@ -237,7 +245,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       apiKey,
       serviceToken,
       adminToken,
-      runtime: first.process,
+      get runtime() {
+        return first.process;
+      },
       runtimes,
       edge,
       stop,

@@ -19,12 +19,30 @@ import { signFileUrl } from "../files/signed-url";
 import type { AuthenticatedKey } from "../keys/api-key-store";
 import type { RuntimePool } from "../runtime/runtime-pool";
 import { upsamplePrompt } from "../upsampling/prompt-upsampling";
-import { recordFailure, recordStart, recordSuccess, type StoredFile } from "./generation-records";
-import { replayGeneration } from "./generation-replay";
+import {
+  recordFailure,
+  recordStart,
+  recordSuccess,
+  type StoredFile,
+  settleAbandoned,
+} from "./generation-records";
+import { inProgress, replayGeneration } from "./generation-replay";
 import { toOpenAIResponse, toRuntimeRequest } from "./runtime-request";
+import { runtimeRequestId } from "./runtime-request-id";
 
 /** How long the edge waits for a runtime before answering 504 (generations are slow on CPU). */
 export const GENERATION_DEADLINE_MS = 5 * 60 * 1000;
+
+/** The request-path reconciler runs at most this often per key and isolate. */
+const RECONCILE_EVERY_MS = 30_000;
+const reconciledAt = new Map<string, number>();
+
+function reconcileDue(keyId: string, now = Date.now()): boolean {
+  if (now - (reconciledAt.get(keyId) ?? 0) < RECONCILE_EVERY_MS) return false;
+  if (reconciledAt.size >= 10_000) reconciledAt.clear();
+  reconciledAt.set(keyId, now);
+  return true;
+}
 
 export interface GenerationContext {
   env: EdgeBindings;
@@ -46,18 +64,28 @@ export async function generateImages(
   model: RuntimeModel,
   events: GenerationEvents = {},
 ): Promise<ImageGenerationResponse> {
-  const replayed = await replayGeneration(ctx, request, model.id);
-  if (replayed) return replayed;
   const generationId = `gen_${crypto.randomUUID()}`;
-  await recordStart(ctx.env.DB, {
-    id: generationId,
-    keyId: ctx.apiKey.id,
-    requestId: ctx.requestId,
-    model: model.id,
-    prompt: request.prompt,
-    size: request.size,
-    n: request.n,
-  });
+  ctx.runtimes.logHangUp(ctx.requestId);
+  // Rows of this key that a crashed or cancelled edge left running are settled first, so a
+  // retry of one is not told "still running" forever.
+  if (reconcileDue(ctx.apiKey.id)) await settleAbandoned(ctx.env.DB, ctx.apiKey.id);
+  // Replay, else claim the id; an attempt that lost the claim to a concurrent one is answered
+  // like a retry arriving later (409 while running, the replay once finished).
+  for (let attempt = 0; ; attempt++) {
+    const replayed = await replayGeneration(ctx, request, model.id);
+    if (replayed) return replayed;
+    const claimed = await recordStart(ctx.env.DB, {
+      id: generationId,
+      keyId: ctx.apiKey.id,
+      requestId: ctx.requestId,
+      model: model.id,
+      prompt: request.prompt,
+      size: request.size,
+      n: request.n,
+    });
+    if (claimed) break;
+    if (attempt > 0) throw inProgress(ctx.requestId);
+  }
   try {
     const { revisedPrompt } = await upsamplePrompt(
       {
@@ -74,19 +102,23 @@ export async function generateImages(
       request,
       model,
       revisedPrompt,
-      ctx.requestId,
+      await runtimeRequestId(ctx.apiKey.id, ctx.requestId),
       GENERATION_DEADLINE_MS,
     );
-    const result = await ctx.runtimes.call(ctx.requestId, async (runtime) => {
-      let completed: GenerateResult | undefined;
-      for await (const event of await runtime.generate.mutate(input)) {
-        if (event.type === "completed") completed = event.result;
-        else events.onEvent?.(event);
-      }
-      if (!completed)
-        throw apiError("upstream_error", "The GPU runtime ended the stream without a result.");
-      return completed;
-    });
+    const result = await ctx.runtimes.call(
+      ctx.requestId,
+      async (runtime) => {
+        let completed: GenerateResult | undefined;
+        for await (const event of await runtime.generate.mutate(input)) {
+          if (event.type === "completed") completed = event.result;
+          else events.onEvent?.(event);
+        }
+        if (!completed)
+          throw apiError("upstream_error", "The GPU runtime ended the stream without a result.");
+        return completed;
+      },
+      { model: model.id },
+    );
 
     const files = await storeImages(ctx.env.FILES, result);
     const images = await Promise.all(
@@ -106,8 +138,9 @@ export async function generateImages(
     });
     return response;
   } catch (error) {
-    const code =
-      error instanceof ApiError ? (error.envelope.error.code ?? "error") : "internal_error";
+    const apiCode = error instanceof ApiError ? error.envelope.error.code : "internal_error";
+    // A client that hung up cancelled its generation; that is not a failure of ours.
+    const code = apiCode === "client_closed_request" ? "cancelled" : (apiCode ?? "error");
     await recordFailure(ctx.env.DB, generationId, code);
     throw error;
   }

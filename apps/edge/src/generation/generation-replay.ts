@@ -32,6 +32,16 @@ interface GenerationRow {
 /** How long a client should wait before asking again about a running generation. */
 const RETRY_RUNNING_AFTER_S = 2;
 
+/** 409 with `retry-after`: an earlier attempt with this id is still running. */
+export function inProgress(requestId: string) {
+  return apiError(
+    "request_in_progress",
+    `A generation with request id '${requestId}' is still running; retry to get its result.`,
+    null,
+    { "retry-after": String(RETRY_RUNNING_AFTER_S) },
+  );
+}
+
 /**
  * The stored answer to this request id, or `undefined` when the request should run. Throws
  * while an earlier attempt is still running, or when the id named a different request.
@@ -60,14 +70,7 @@ export async function replayGeneration(
       "x-request-id",
     );
   }
-  if (row.status === "running") {
-    throw apiError(
-      "request_in_progress",
-      `A generation with request id '${ctx.requestId}' is still running; retry to get its result.`,
-      null,
-      { "retry-after": String(RETRY_RUNNING_AFTER_S) },
-    );
-  }
+  if (row.status === "running") throw inProgress(ctx.requestId);
   const files = await ctx.env.DB.prepare(
     "SELECT id FROM files WHERE generation_id = ? ORDER BY rowid",
   )

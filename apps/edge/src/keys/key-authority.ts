@@ -11,8 +11,8 @@
  * request for the key, from every isolate and location, passes through this one object, so a
  * revocation takes effect on the very next request — which a per-isolate cache could not
  * promise. The read runs under `blockConcurrencyWhile`, so a `forget` cannot land between the
- * read and its use. Unknown hashes are not remembered: a key stored later (the dev key) works
- * at once, and made-up keys leave nothing behind (nothing is written for them).
+ * read and its use. Made-up keys never get here: the middleware asks
+ * `keys/key-existence.ts` first, because an object that receives a call gets storage of its own.
  *
  * **The limits.** A Durable Object runs one event at a time, and once the record is in memory
  * a decision awaits nothing between checking and counting, so check-and-count is atomic: 200
@@ -21,6 +21,12 @@
  * answer until the write is durable — so a restarted or evicted object resumes with the same
  * counts.
  *
+ * **Rows left running.** An admitted image request arms an alarm (if none is armed) for when
+ * its generation is past any deadline; the alarm settles the key's rows still `running` by
+ * then (`settleAbandoned`) and re-arms while any remain. So a generation whose edge died with
+ * it — a crash, an eviction, a cancelled request — is settled even if the key is never used
+ * again.
+ *
  * **Last use.** The object sees every use of its key, so it records `last_used_at` at most once
  * a minute (`lastUseIsStale`) across the whole deployment, after answering.
  *
@@ -28,6 +34,11 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { EdgeBindings } from "../config";
+import {
+  ABANDONED_AFTER_MS,
+  oldestRunning,
+  settleAbandoned,
+} from "../generation/generation-records";
 import {
   type AdmitVerdict,
   admit,
@@ -44,6 +55,8 @@ import {
 } from "./api-key-store";
 
 const STORAGE_KEY = "window";
+/** The key id the reconciling alarm works for (the object is addressed by the key's hash). */
+const RECONCILE_KEY = "reconcile-key-id";
 
 /** One request's ask of its key's authority. */
 export interface AccessRequest {
@@ -62,6 +75,8 @@ export type AccessDecision =
 
 export class KeyAuthority extends DurableObject<EdgeBindings> {
   #window: KeyWindow = emptyWindow();
+  /** An alarm is set (or being set) for the reconciler; kept in memory to skip the check. */
+  #alarmArmed = false;
   /** The key's record as last read from D1; `undefined` until read, or after `forget`. */
   #record: Exclude<KeyLookup, { status: "unknown" }> | undefined;
 
@@ -90,11 +105,33 @@ export class KeyAuthority extends DurableObject<EdgeBindings> {
     );
     this.#window = next;
     if (verdict.allowed) void this.ctx.storage.put(STORAGE_KEY, next);
+    if (verdict.allowed && images !== null && !this.#alarmArmed) {
+      this.#alarmArmed = true;
+      this.ctx.waitUntil(this.#armReconciler(key.id, now + ABANDONED_AFTER_MS + 1_000));
+    }
     if (lastUseIsStale(key.lastUsedAt, now)) {
       key.lastUsedAt = now;
       this.ctx.waitUntil(touchKey(this.env.DB, key.id, now));
     }
     return { status: "active", key, verdict };
+  }
+
+  /** Settles the key's abandoned rows; looks again while any row is still running. */
+  override async alarm(): Promise<void> {
+    this.#alarmArmed = false;
+    const keyId = await this.ctx.storage.get<string>(RECONCILE_KEY);
+    if (!keyId) return;
+    await settleAbandoned(this.env.DB, keyId);
+    const oldest = await oldestRunning(this.env.DB, keyId);
+    if (oldest !== null) {
+      this.#alarmArmed = true;
+      await this.ctx.storage.setAlarm(Math.max(Date.now(), oldest) + ABANDONED_AFTER_MS + 1_000);
+    }
+  }
+
+  async #armReconciler(keyId: string, at: number): Promise<void> {
+    await this.ctx.storage.put(RECONCILE_KEY, keyId);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(at);
   }
 
   /** Drops the remembered record; the next decision reads the key from D1 again. */

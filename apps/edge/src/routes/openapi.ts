@@ -16,6 +16,8 @@ import {
   ImageGenerationStreamEvent,
   ModelList,
   RevokedApiKey,
+  ScoreRequest,
+  ScoreResponse,
   UpsampleRequest,
   UpsampleResponse,
 } from "@limner/contracts";
@@ -79,6 +81,11 @@ function document(serverUrl: string) {
         "Caption an image (JSON base64; multipart `file` also accepted)",
         CaptionRequest,
         CaptionResponse,
+      ),
+      "/v1/images/scores": post(
+        "Score an image against a prompt: the runtime's judge reads its scene graph back; T2I-CompBench-style binding, counting and spatial scores, and the image-text similarity (JSON base64; multipart `file` + `prompt` also accepted)",
+        ScoreRequest,
+        ScoreResponse,
       ),
       "/v1/prompts/upsample": post(
         "Rewrite a short prompt into a descriptive one",

@@ -24,6 +24,11 @@ export function isOverload(error: unknown): boolean {
   return code === "TOO_MANY_REQUESTS" || code === "SERVICE_UNAVAILABLE";
 }
 
+/** True when the runtime does not have the model: another runtime may (mid-restart, or other bundles). */
+export function isModelNotFound(error: unknown): boolean {
+  return error instanceof TRPCClientError && error.data?.code === "NOT_FOUND";
+}
+
 function retryAfterSeconds(error: TRPCClientError<RuntimeRouter>): string {
   const ms = error.data?.retryAfterMs;
   return String(typeof ms === "number" && ms > 0 ? Math.ceil(ms / 1000) : 1);
@@ -33,9 +38,18 @@ function isRuntimeError(error: unknown): error is TRPCClientError<RuntimeRouter>
   return error instanceof TRPCClientError;
 }
 
-export function translateRuntimeError(error: unknown, runtimeUrl: string): ApiError {
+/**
+ * The client's error for what a runtime answered. Nothing a runtime says about its own failure
+ * (its URL, pool or session names, library text) reaches the client: that is logged with the
+ * request id, and the answer names the request id instead.
+ */
+export function translateRuntimeError(error: unknown, requestId: string): ApiError {
   if (!isRuntimeError(error)) {
-    return apiError("internal_error", "The edge failed while calling a GPU runtime.");
+    logRuntimeFailure(requestId, error);
+    return apiError(
+      "internal_error",
+      `The edge failed while calling a GPU runtime (request id ${requestId}).`,
+    );
   }
   const code: unknown = error.data?.code;
   switch (code) {
@@ -54,14 +68,32 @@ export function translateRuntimeError(error: unknown, runtimeUrl: string): ApiEr
       });
     case "TIMEOUT":
       return apiError("timeout", "The GPU runtime did not finish before the deadline.");
+    case "CLIENT_CLOSED_REQUEST":
+      return apiError("timeout", "The GPU runtime stopped the request before it finished.");
     case "UNAUTHORIZED":
     case "FORBIDDEN":
       // The client did nothing wrong: the edge's service token does not match the runtime's.
+      logRuntimeFailure(requestId, error);
       return apiError(
         "upstream_error",
-        `GPU runtime ${runtimeUrl} rejected the edge's service token.`,
+        `A GPU runtime rejected the edge's service token (request id ${requestId}).`,
       );
     default:
-      return apiError("upstream_error", `GPU runtime ${runtimeUrl} failed: ${error.message}`);
+      logRuntimeFailure(requestId, error);
+      return apiError(
+        "upstream_error",
+        `A GPU runtime failed while processing the request (request id ${requestId}).`,
+      );
   }
+}
+
+function logRuntimeFailure(requestId: string, error: unknown): void {
+  console.error(
+    JSON.stringify({
+      level: "error",
+      requestId,
+      message: `runtime call failed: ${error instanceof Error ? error.message : String(error)}`,
+      ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+    }),
+  );
 }

@@ -22,6 +22,7 @@ import { apiError } from "../../api-error";
 import { API_KEY_PATTERN, edgeConfig } from "../../config";
 import type { EdgeEnv } from "../../env";
 import { ensureKey, keyPrefix, sha256Hex } from "../../keys/api-key-store";
+import { keyExists } from "../../keys/key-existence";
 import { rateLimitHeaders, rateLimitMessage } from "../../limits/rate-limit-headers";
 
 /** `[method, path]` of the endpoints that produce images, and so use the images quota. */
@@ -76,6 +77,10 @@ export function apiKeyAccess(): MiddlewareHandler<EdgeEnv> {
       seededDevKeys.add(devKey);
     }
     const keyHash = await sha256Hex(key);
+    // Made-up keys never reach a Durable Object (which would get storage of its own).
+    if (!(await keyExists(c.env.DB, keyHash))) {
+      throw apiError("invalid_api_key", `Incorrect API key provided: ${keyPrefix(key)}….`);
+    }
     const images = producesImages(c.req.method, c.req.path)
       ? await requestedImages(c.req.raw)
       : null;
