@@ -12,6 +12,8 @@ import {
   type BootstrapOptions,
   checkCategory,
   type Gain,
+  type IntervalMethod,
+  intervalMethod,
   type PromptResult,
   type SuiteItem,
   summarise,
@@ -32,12 +34,7 @@ export interface SuiteResults {
   variants: Variant[];
   imagesPerPrompt: number;
   /** How every interval here was computed (`@limner/contracts/eval`, statistics.ts). */
-  intervals: {
-    method: "bootstrap over prompts, percentile";
-    resamples: number;
-    seed: number;
-    level: number;
-  };
+  intervals: IntervalMethod;
   summary: Partial<Record<Variant, VariantSummary>>;
   gains: Gain[];
   items: PromptResult[];
@@ -81,7 +78,7 @@ export async function evaluateSuite(options: EvaluateOptions): Promise<SuiteResu
       generation,
       variants,
       imagesPerPrompt: images,
-      intervals: { method: "bootstrap over prompts, percentile", ...intervals },
+      intervals: intervalMethod(intervals),
       summary: Object.fromEntries(variants.map((v) => [v, summarise(results, v, intervals)])),
       gains: upsamplingGains(results, variants, intervals),
       items: results,

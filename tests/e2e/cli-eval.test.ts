@@ -16,17 +16,16 @@
  * The whole card (1100 prompts) takes over an hour on 2 cores; `limner eval` with no flags runs
  * it (see packages/cli/README.md).
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLimnerTRPCClient } from "@limner/sdk/trpc";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "./run-cli";
 import { startTestStack, type TestStack } from "./test-stack";
 
 const ROOT = join(import.meta.dirname, "../..");
-const CLI = join(ROOT, "packages/cli/bin/limner.js");
 const CARD = join(ROOT, "gpu-runtime/models/limner-mini/MODEL_CARD.md");
 const VARIANT = "short+upsample";
 /** Prompts per category in the slice (the card: 100, and 200 for the binding ones). */
@@ -58,32 +57,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 function limner(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: work,
-        maxBuffer: 64 * 1024 * 1024,
-        env: {
-          PATH: process.env.PATH ?? "",
-          LIMNER_BASE_URL: `${stack.edgeUrl}/v1`,
-          LIMNER_API_KEY: stack.apiKey,
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+  return runCli(args, work, {
+    LIMNER_BASE_URL: `${stack.edgeUrl}/v1`,
+    LIMNER_API_KEY: stack.apiKey,
+    ...env,
   });
 }
 

@@ -3,15 +3,14 @@
  * node) against a real stack — generate with the stream, caption, models, health, keys — and
  * every kind of bad input answered with one line and a non-zero exit, never a stack trace.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runCli } from "./run-cli";
 import { startTestStack, type TestStack } from "./test-stack";
 
-const CLI = join(import.meta.dirname, "../../packages/cli/bin/limner.js");
 let stack: TestStack;
 let work: string;
 
@@ -26,32 +25,14 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 function limner(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: work,
-        env: {
-          PATH: process.env.PATH ?? "",
-          LIMNER_BASE_URL: `${stack.edgeUrl}/v1`,
-          LIMNER_API_KEY: stack.apiKey,
-          LIMNER_ADMIN_TOKEN: stack.adminToken,
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+  return runCli(args, work, {
+    LIMNER_BASE_URL: `${stack.edgeUrl}/v1`,
+    LIMNER_API_KEY: stack.apiKey,
+    LIMNER_ADMIN_TOKEN: stack.adminToken,
+    ...env,
   });
 }
 

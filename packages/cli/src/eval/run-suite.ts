@@ -15,6 +15,8 @@ import {
   type BootstrapOptions,
   checkCategory,
   type Gain,
+  type IntervalMethod,
+  intervalMethod,
   type PromptResult,
   type SuiteItem,
   summarise,
@@ -29,12 +31,7 @@ export interface EvalResults {
   suite: { file: string; prompts: number; imagesPerPrompt: number };
   variants: Variant[];
   /** How every interval here was computed. */
-  intervals: {
-    method: "bootstrap over prompts, percentile";
-    resamples: number;
-    seed: number;
-    level: number;
-  };
+  intervals: IntervalMethod;
   summary: Partial<Record<Variant, VariantSummary>>;
   gains: Gain[];
   items: PromptResult[];
@@ -133,7 +130,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<EvalResults> {
     model: served ?? options.model ?? "the deployment's default",
     suite: { file: options.file, prompts: items.length, imagesPerPrompt },
     variants: [...variants],
-    intervals: { method: "bootstrap over prompts, percentile", ...bootstrap },
+    intervals: intervalMethod(bootstrap),
     summary: Object.fromEntries(variants.map((v) => [v, summarise(results, v, bootstrap)])),
     gains: upsamplingGains(results, variants, bootstrap),
     items: results,

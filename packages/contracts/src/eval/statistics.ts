@@ -57,6 +57,18 @@ export interface BootstrapOptions {
 
 export const BOOTSTRAP_DEFAULTS = Object.freeze({ resamples: 2000, seed: 0, level: 0.95 });
 
+/** How every interval of a report was computed, as reports record it. */
+export interface IntervalMethod {
+  method: "bootstrap over prompts, percentile";
+  resamples: number;
+  seed: number;
+  level: number;
+}
+
+export function intervalMethod(options: Required<BootstrapOptions>): IntervalMethod {
+  return { method: "bootstrap over prompts, percentile", ...options };
+}
+
 /** Per stratum, per prompt: the sum and the number of the non-null values. */
 interface Sums {
   sum: Float64Array;
