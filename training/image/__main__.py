@@ -34,9 +34,8 @@ from .dataset import LatentNorm, blend_ids, encode_latents, frame, recaption
 from .evaluate import evaluate_bundle
 from .export import Denormalised, export_text_to_latent, export_vae_decoder, export_vae_encoder
 from .train_denoiser import train_denoiser
-from .vae import measure_vae, train_vae
+from .vae import VAE_LR, measure_vae, train_vae
 
-VAE_LR = 6e-4  # 1e-3 once collapsed to predicting flat background after warm-up
 STAGES = ("vae", "data", "denoiser", "consistency")
 
 

@@ -39,7 +39,7 @@ from ..world.scene import Scene, SceneObject, rng_for
 from .dataset import LatentNorm, LatentSet, frame
 from .sampling import ddim_v, euler_flow
 from .train_denoiser import DenoiserConfig, train_denoiser
-from .vae import Vae, measure_vae, to_image, to_tensor, train_vae
+from .vae import VAE_LR, Vae, measure_vae, to_image, to_tensor, train_vae
 
 # Streams of their own, so proxy scenes never coincide with the bundle's training images.
 TRAIN_STREAM, HELDOUT_STREAM = 20, 21
@@ -99,7 +99,7 @@ def one_object_scene(seed: int, stream: int, index: int) -> tuple[Scene, str]:
 
 
 def proxy_vae(work: Path, seed: int, downsample: int, sizes: ProxySizes, log=print) -> Vae:
-    vae, seconds = train_vae(seed, sizes.vae_steps, sizes.vae_batch, sizes.vae_crop, 2e-3,
+    vae, seconds = train_vae(seed, sizes.vae_steps, sizes.vae_batch, sizes.vae_crop, VAE_LR,
                              work / f"vae{downsample}.pt", log=log, downsample=downsample)
     report = work / f"vae{downsample}.json"
     if not report.exists():
