@@ -24,7 +24,7 @@ RUN npm run build --workspace @limner/sdk --workspace @limner/cli \
 FROM ${NODE_IMAGE} AS cli
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 COPY --from=build /packs /packs
-RUN npm install --global --omit=dev /packs/*.tgz && rm -rf /packs /root/.npm
+RUN npm install --global --omit=dev /packs/*.tgz && npm cache clean --force && rm -rf /packs
 USER node
 WORKDIR /home/node
 ENTRYPOINT ["limner"]

@@ -34,3 +34,24 @@ export async function readValidatedJson<S extends z.ZodType>(
   if (!result.ok) throw new ApiError(result.status, result.error);
   return result.data;
 }
+
+/** Whether the request carries a multipart upload (else it is JSON). */
+export function isMultipart(c: Context): boolean {
+  return (c.req.header("content-type") ?? "").startsWith("multipart/form-data");
+}
+
+/** A multipart body's fields and its required `file` upload, refused in the API's vocabulary. */
+export async function readUploadForm(c: Context): Promise<{ form: FormData; file: Blob }> {
+  const form = await c.req.formData().catch(() => {
+    throw apiError("invalid_request", "The multipart body could not be parsed.");
+  });
+  const file: unknown = form.get("file");
+  if (typeof file === "string" || !(file instanceof Blob)) {
+    throw apiError(
+      "missing_required_parameter",
+      "Missing required parameter: 'file' (an image upload).",
+      "file",
+    );
+  }
+  return { form, file };
+}

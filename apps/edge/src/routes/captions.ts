@@ -12,24 +12,14 @@ import { base64ToBytes, bytesToBase64 } from "../base64";
 import { edgeConfig } from "../config";
 import type { EdgeEnv } from "../env";
 import { checkUploadedImage } from "../images/image-upload";
-import { readValidatedJson } from "../request-body";
+import { isMultipart, readUploadForm, readValidatedJson } from "../request-body";
 
 export const captionRoutes = new Hono<EdgeEnv>().post("/captions", async (c) => {
   let image: Uint8Array;
   let detail: CaptionDetail = "descriptive";
   let model: string | undefined;
-  if ((c.req.header("content-type") ?? "").startsWith("multipart/form-data")) {
-    const form = await c.req.formData().catch(() => {
-      throw apiError("invalid_request", "The multipart body could not be parsed.");
-    });
-    const file: unknown = form.get("file");
-    if (typeof file === "string" || !(file instanceof Blob)) {
-      throw apiError(
-        "missing_required_parameter",
-        "Missing required parameter: 'file' (an image upload).",
-        "file",
-      );
-    }
+  if (isMultipart(c)) {
+    const { form, file } = await readUploadForm(c);
     const parsedDetail = CaptionDetail.safeParse(form.get("detail") ?? "descriptive");
     if (!parsedDetail.success)
       throw apiError("invalid_value", "'detail' must be 'short' or 'descriptive'.", "detail");

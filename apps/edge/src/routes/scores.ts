@@ -18,25 +18,15 @@ import { apiError } from "../api-error";
 import { base64ToBytes, bytesToBase64 } from "../base64";
 import type { EdgeEnv } from "../env";
 import { checkUploadedImage } from "../images/image-upload";
-import { readValidatedJson } from "../request-body";
+import { isMultipart, readUploadForm, readValidatedJson } from "../request-body";
 import { resolveModel } from "../runtime/resolve-model";
 
 export const scoreRoutes = new Hono<EdgeEnv>().post("/scores", async (c) => {
-  if (!(c.req.header("content-type") ?? "").startsWith("multipart/form-data")) {
+  if (!isMultipart(c)) {
     const request = await readValidatedJson(c, ScoreRequest);
     return c.json(await scoreImage(c, base64ToBytes(request.image), request.prompt, request.model));
   }
-  const form = await c.req.formData().catch(() => {
-    throw apiError("invalid_request", "The multipart body could not be parsed.");
-  });
-  const file: unknown = form.get("file");
-  if (typeof file === "string" || !(file instanceof Blob)) {
-    throw apiError(
-      "missing_required_parameter",
-      "Missing required parameter: 'file' (an image upload).",
-      "file",
-    );
-  }
+  const { form, file } = await readUploadForm(c);
   const prompt = form.get("prompt");
   if (typeof prompt !== "string" || prompt.length === 0) {
     throw apiError(
