@@ -1,16 +1,16 @@
 """MODEL_CARD.md is written by several pipelines; each owns one marked section of it.
 
-The image model (training.image), the upsampler (training.upsampler), the caption ablation and
-the data loop (training.data) each regenerate their own section from their measurements and
-leave the others untouched, so re-running one never loses another's numbers. Sections appear
-in SECTION_ORDER.
+The image model (training.image), the VAE encoder (training.image.vae_encoder), the upsampler
+(training.upsampler), the caption ablation and the data loop (training.data) each regenerate
+their own section from their measurements and leave the others untouched, so re-running one
+never loses another's numbers. Sections appear in SECTION_ORDER.
 """
 
 import re
 from pathlib import Path
 
 TITLE = "# limner-mini — model card"
-SECTION_ORDER = ("image-model", "upsampler", "caption-ablation", "data-loop")
+SECTION_ORDER = ("image-model", "vae-encoder", "upsampler", "caption-ablation", "data-loop")
 
 
 def _marker(name: str, end: bool = False) -> str:

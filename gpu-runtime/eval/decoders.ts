@@ -29,7 +29,7 @@ export interface DecoderOptions extends SessionOptions {
   gtDir: string;
   teacherSteps?: number;
   limit?: number;
-  /** Image j's noise comes from `new SeededRandom(seed + j).fork(2)`, as a generated image's. */
+  /** Ground truth j's decoder noise is that of image 0 of seed `seed + j` (`SeededRandom(seed + j).fork(2)`). */
   seed?: number;
 }
 

@@ -101,6 +101,7 @@ export async function evaluateSuite(options: EvaluateOptions): Promise<SuiteResu
         const { scores, outcome } = checkCategory(item.category, made.expected, read.sceneGraph);
         judged.push({
           seed: image.seed,
+          index: image.index,
           outcome,
           scores,
           similarity: read.similarity,

@@ -2,8 +2,8 @@
  * Generating one suite prompt's images through the runtime's services, as a user's request
  * would be: for the "+upsample" variants the bundle's learned upsampler rewrites the prompt
  * first (`services.upsample`), as DALL-E 3 rewrites user prompts (Betker et al. 2023, §3.5);
- * then one `services.generate` request with `n` images, whose image j the runtime seeds with
- * seed + j.
+ * then one `services.generate` request with `n` images, image j drawing its noise from the
+ * runtime's (seed, j) stream (each reported with the request's seed).
  *
  * @module
  */
@@ -34,7 +34,7 @@ export interface GeneratedPrompt {
   expected: Expectation;
   /** What the generator got (the upsampler's rewrite for "+upsample"). */
   generationPrompt: string;
-  images: { b64: string; seed: number }[];
+  images: { b64: string; seed: number; index: number }[];
   used: UsedSettings;
   ms: { upsample: number; generate: number };
 }
@@ -72,7 +72,7 @@ export async function generatePrompt(
     prompt,
     expected: descriptive ? item.expected_descriptive : item.expected_short,
     generationPrompt,
-    images: result.images.map(({ b64, seed }) => ({ b64, seed })),
+    images: result.images.map(({ b64, seed, index }) => ({ b64, seed, index })),
     used: {
       steps: result.steps,
       guidanceScale: result.guidanceScale,

@@ -16,6 +16,8 @@ Components (tensor names as written into model.json):
                               encoder_hidden_states f32 [batch, 16, 32] -> noise_pred f32 [batch, 4, h, w]
                               (3-stage U-Net: h, w -> /2 -> /4, cross-attention at every stage)
     vae_decoder.onnx          latent_sample f32 [batch, 4, h, w] -> sample f32 [batch, 3, 8h, 8w]
+    vae_encoder.onnx          image f32 [batch, 3, 8h, 8w] in [-1, 1] -> latents f32 [batch, 4, h, w]
+                              (decoder-space latents; optional component, for image-to-image)
     consistency_decoder.onnx  sample f32 [batch, 3, 8h, 8w] (x_t), sigma f32 [batch],
                               latents f32 [batch, 4, h, w] -> denoised f32 [batch, 3, 8h, 8w]
                               (consistency function with Song et al. 2023's skip parametrisation)
@@ -199,6 +201,23 @@ class VaeDecoder(nn.Module):
         return torch.tanh(self.conv_out(x))
 
 
+class VaeEncoder(nn.Module):
+    """Three stride-2 conv stages: 8× down to the decoder's latents (image in [-1, 1])."""
+
+    def __init__(self):
+        super().__init__()
+        c = 16
+        self.conv_in = nn.Conv2d(3, c, 3, padding=1)
+        self.downs = nn.ModuleList([nn.Conv2d(c, c, 3, stride=2, padding=1) for _ in range(3)])
+        self.conv_out = nn.Conv2d(c, LATENT_CHANNELS, 3, padding=1)
+
+    def forward(self, image):
+        x = F.silu(self.conv_in(image))
+        for conv in self.downs:
+            x = F.silu(conv(x))
+        return self.conv_out(x)
+
+
 class ConsistencyDecoder(nn.Module):
     """f(x_t, σ, z) = c_skip(σ)·x_t + c_out(σ)·F(c_in(σ)·x_t, σ, z), Song et al. 2023 (App. C).
 
@@ -326,6 +345,14 @@ def manifest(vocab: int) -> dict:
                 "scaling_factor": SCALING_FACTOR,
                 "downsample_factor": DOWNSAMPLE,
             },
+            "vae_encoder": {
+                "kind": "vae-encoder",
+                "file": "vae_encoder.onnx",
+                "inputs": {"image": tensor("image", "float32", image)},
+                "outputs": {"latents": tensor("latents", "float32", latent)},
+                "latent_channels": LATENT_CHANNELS,
+                "downsample_factor": DOWNSAMPLE,
+            },
             "consistency_decoder": {
                 "kind": "consistency-decoder",
                 "file": "consistency_decoder.onnx",
@@ -401,8 +428,8 @@ cd gpu-runtime
 
 The weights are **random**: images are noise and the upsampler writes word salad. What is real
 is the contract: `model.json` follows docs/model-manifest.md exactly (text encoder, 3-stage
-U-Net denoiser, VAE decoder, 2-step consistency decoder, seq2seq upsampler, `generation`
-section), so the runtime's limner loader and pipelines are tested against the format the
+U-Net denoiser, VAE decoder and encoder, 2-step consistency decoder, seq2seq upsampler,
+`generation` section), so the runtime's limner loader and pipelines are tested against the format the
 trained limner-mini will ship in.
 
 | file | contents |
@@ -412,6 +439,7 @@ trained limner-mini will ship in.
 | `text_encoder.onnx` | `input_ids` int64 [batch, 16] → `last_hidden_state` f32 [batch, 16, 32]; one transformer layer |
 | `denoiser.onnx` | `sample` f32 [batch, 4, h, w], `timestep` f32 [batch], `encoder_hidden_states` f32 [batch, 16, 32] → `noise_pred` f32 (ε); stages at h×w, h/2, h/4 with cross-attention |
 | `vae_decoder.onnx` | `latent_sample` f32 [batch, 4, h, w] → `sample` f32 [batch, 3, 8h, 8w] in [-1, 1] |
+| `vae_encoder.onnx` | `image` f32 [batch, 3, 8h, 8w] in [-1, 1] → `latents` f32 [batch, 4, h, w] (the decoder's input space); three stride-2 convs |
 | `consistency_decoder.onnx` | `sample` (x_t) f32 [batch, 3, 8h, 8w], `sigma` f32 [batch], `latents` f32 [batch, 4, h, w] → `denoised` f32 [batch, 3, 8h, 8w]; Song et al. 2023's c_skip/c_out parametrisation inside the graph (σ_min 0.002, σ_data 0.5); sampling σ = [80, 0.8] |
 | `upsampler_encoder.onnx` | `input_ids` int64 [batch, source] → `memory` f32 [batch, source, 32] |
 | `upsampler_decoder.onnx` | `memory`, `input_ids` int64 [batch, target] → `logits` f32 [batch, target, vocab]; the EOS logit gets +4 per position past 8, so greedy decoding of the random model still ends with EOS well before `max_length` 40 |
@@ -503,6 +531,15 @@ def main() -> None:
             "input_ids": {0: "batch", 1: "target"},
             "logits": {0: "batch", 1: "target"},
         },
+    )
+    # Built last, so the torch RNG draws (and bytes) of every file above stay as they were.
+    export(
+        VaeEncoder(),
+        (torch.randn(2, 3, 64, 112),),
+        os.path.join(out, "vae_encoder.onnx"),
+        ["image"],
+        ["latents"],
+        {"image": image_axes, "latents": latent_axes},
     )
     write_json(os.path.join(out, "model.json"), manifest(vocab))
     with open(os.path.join(out, "README.md"), "w", encoding="utf-8") as f:

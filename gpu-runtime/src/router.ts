@@ -2,21 +2,25 @@
  * The runtime's tRPC router. Its *type* is the contract the edge compiles against:
  * consumers `import type { RuntimeRouter }` and never the value.
  *
- * `generate` streams: it yields `queued`, per-step `progress` (with optional previews) and
- * finally `completed` events; call it through `httpBatchStreamLink` to receive them as they
- * happen.
+ * `generate` and `edit` (image-to-image: the edge's edits and variations) stream: they yield
+ * `queued`, per-step `progress` (with optional previews) and finally `completed` events; call
+ * them through `httpBatchStreamLink` to receive them as they happen.
  *
  * @module
  */
 import {
+  type EditEvent,
+  EditInput,
+  type EditResult,
   type GenerateEvent,
   GenerateInput,
+  type GenerateResult,
   RuntimeCaptionInput,
   type RuntimeHealth,
   RuntimeScoreInput,
   RuntimeUpsampleInput,
 } from "@limner/contracts";
-import { EventChannel } from "./generation/event-channel";
+import { resultEvents } from "./generation/event-channel";
 import { RetryableTRPCError } from "./retryable-error";
 import { publicProcedure, router, serviceProcedure } from "./trpc";
 
@@ -44,24 +48,17 @@ export const runtimeRouter = router({
     input,
     signal,
   }) {
-    const events = new EventChannel<GenerateEvent>();
-    // `completed` is sent from the result, not from the batch's event: a caller that attached
-    // to a running generation (same request id) may have joined after that event went out.
-    ctx.services
-      .generate(input, {
-        ...(signal ? { signal } : {}),
-        onEvent: (event) => {
-          if (event.type !== "completed") events.push(event);
-        },
-      })
-      .then(
-        (result) => {
-          events.push({ type: "completed", result });
-          events.close();
-        },
-        (error: unknown) => events.fail(error),
-      );
-    yield* events;
+    yield* resultEvents<GenerateEvent, GenerateResult>(
+      (onEvent) => ctx.services.generate(input, { ...(signal ? { signal } : {}), onEvent }),
+      (result) => ({ type: "completed", result }),
+    );
+  }),
+  // Edits and variations stream like `generate`; `completed` carries the result.
+  edit: serviceProcedure.input(EditInput).mutation(async function* ({ ctx, input, signal }) {
+    yield* resultEvents<EditEvent, EditResult>(
+      (onEvent) => ctx.services.edit(input, { ...(signal ? { signal } : {}), onEvent }),
+      (result) => ({ type: "completed", result }),
+    );
   }),
   caption: serviceProcedure
     .input(RuntimeCaptionInput)

@@ -10,6 +10,7 @@ import type { RuntimeModel, RuntimeStatus } from "@limner/contracts";
 import { closestBucket } from "@limner/contracts";
 import { InferencePool } from "./backend/inference-pool";
 import type { RuntimeConfig } from "./env";
+import { EditService } from "./generation/edit-service";
 import { GenerationService, ModelNotFoundError } from "./generation/generation-service";
 import { checkImage, toBucketTensor } from "./images/image-input";
 import { compBenchScores } from "./judge/compbench-scores";
@@ -56,8 +57,8 @@ export function createRuntime(
     ? readBundles(options.bundleDirs)
     : discoverModels(env.LIMNER_MODELS_DIR);
   const metrics = createRuntimeMetrics({
-    queueDepth: () => generation.queueDepth,
-    active: () => generation.activeBatches,
+    queueDepth: () => generation.queueDepth + edits.queueDepth,
+    active: () => generation.activeBatches + edits.activeBatches,
   });
   const generation = new GenerationService(
     models,
@@ -66,6 +67,11 @@ export function createRuntime(
       maxDelayMs: env.LIMNER_MAX_QUEUE_DELAY_MS,
       maxQueued: env.LIMNER_MAX_QUEUED,
     },
+    metrics,
+  );
+  const edits = new EditService(
+    models,
+    { maxQueued: env.LIMNER_MAX_QUEUED, maxInputPixels: env.LIMNER_MAX_INPUT_PIXELS },
     metrics,
   );
 
@@ -105,14 +111,17 @@ export function createRuntime(
     version,
     startedAt: Date.now(),
     models: () => bundles.map((b) => b.info).filter((info) => models.has(info.id)),
-    status: () => (status === "READY" && generation.queueDepth > 0 ? "BUSY" : status),
-    queueDepth: () => generation.queueDepth,
+    status: () =>
+      status === "READY" && generation.queueDepth + edits.queueDepth > 0 ? "BUSY" : status,
+    queueDepth: () => generation.queueDepth + edits.queueDepth,
     generate: (input, { signal, onEvent }) => {
       const run = () => generation.generate(input, { ...(signal ? { signal } : {}), onEvent });
       // A retry of work already accepted here attaches to it, even while draining.
       if (generation.has(input.requestId)) return withTRPCErrors(run);
       return counted("generate", signal, run);
     },
+    edit: (input, { signal, onEvent }) =>
+      counted("edit", signal, () => edits.edit(input, { ...(signal ? { signal } : {}), onEvent })),
     caption: (input, { signal }) =>
       counted("caption", signal, async () => {
         const loaded = model(input.model);
@@ -181,7 +190,7 @@ export function createRuntime(
     async shutdown() {
       status = "DRAINING";
       // Nothing is disposed until every accepted call — of any procedure — has finished.
-      await Promise.all([gate.close(), generation.drain()]);
+      await Promise.all([gate.close(), generation.drain(), edits.drain()]);
       await Promise.all([...models.values()].map((m) => m.dispose()));
       await pool?.close();
     },

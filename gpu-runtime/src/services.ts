@@ -6,6 +6,9 @@
  * @module
  */
 import type {
+  EditEvent,
+  EditInput,
+  EditResult,
   GenerateEvent,
   GenerateInput,
   GenerateResult,
@@ -33,6 +36,10 @@ export interface RuntimeServices {
     input: GenerateInput,
     options: CallOptions & { onEvent(event: GenerateEvent): void },
   ): Promise<GenerateResult>;
+  edit(
+    input: EditInput,
+    options: CallOptions & { onEvent(event: EditEvent): void },
+  ): Promise<EditResult>;
   caption(input: RuntimeCaptionInput, options: CallOptions): Promise<RuntimeCaptionResult>;
   upsample(input: RuntimeUpsampleInput, options: CallOptions): Promise<RuntimeUpsampleResult>;
   score(input: RuntimeScoreInput, options: CallOptions): Promise<RuntimeScoreResult>;

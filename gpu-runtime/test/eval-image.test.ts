@@ -74,7 +74,10 @@ describe("evaluateSuite", () => {
     expect(results.items).toHaveLength(SUITE_ITEMS.length * VARIANTS.length);
     for (const r of results.items) {
       const item = SUITE_ITEMS.find((i) => i.id === r.id);
-      expect(r.images.map((i) => i.seed)).toEqual([item?.seed, (item?.seed ?? 0) + 1]);
+      expect(r.images.map((i) => [i.seed, i.index])).toEqual([
+        [item?.seed, 0],
+        [item?.seed, 1],
+      ]);
       expect(r.objects).toBe(item?.expected_descriptive.objects.length);
       expect(r.prompt).toBe(r.variant.startsWith("descriptive") ? item?.descriptive : item?.short);
       if (!r.variant.endsWith("+upsample")) expect(r.generationPrompt).toBe(r.prompt);

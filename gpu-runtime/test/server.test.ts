@@ -22,6 +22,7 @@ function app(status: RuntimeStatus = "READY") {
     queueDepth: () => 3,
     // The HTTP layer is under test here; procedures that do work are covered with real models.
     generate: () => Promise.reject(new Error("not used")),
+    edit: () => Promise.reject(new Error("not used")),
     caption: () => Promise.reject(new Error("not used")),
     upsample: () => Promise.reject(new Error("not used")),
     score: () => Promise.reject(new Error("not used")),

@@ -57,8 +57,10 @@ function callsFor(stack: RunningStack) {
   // The runtime answers uncompressed; workerd gzips JSON for a client that accepts it, as
   // Cloudflare's front line does for every worker. So the edge is asked for the same
   // uncompressed bytes, and compression is measured on its own.
+  // workerd's own port, past the one-box front proxy: what is measured is the edge itself, as
+  // Cloudflare serves it (no such proxy there).
   const viaEdge = (acceptEncoding: string) => async () => {
-    const response = await fetch(`${stack.edgeUrl}/v1/models`, {
+    const response = await fetch(`${stack.workerdUrl}/v1/models`, {
       headers: { authorization: `Bearer ${stack.apiKey}`, "accept-encoding": acceptEncoding },
     });
     if (!response.ok) throw new Error(`edge answered ${response.status}`);
@@ -70,7 +72,7 @@ function callsFor(stack: RunningStack) {
     viaEdgeGzip: viaEdge("gzip"),
     // What any request to this server pays: no key check, no runtime call.
     floor: async () => {
-      const response = await fetch(`${stack.edgeUrl}/healthz`, {
+      const response = await fetch(`${stack.workerdUrl}/healthz`, {
         headers: { "accept-encoding": "identity" },
       });
       await response.arrayBuffer();

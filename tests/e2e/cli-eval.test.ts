@@ -274,8 +274,8 @@ describe("POST /v1/images/scores and /trpc score", () => {
     expect(missing.status).toBe(400);
     expect((await missing.json()).error).toMatchObject({ param: "prompt" });
     const text = await post({ image: Buffer.from("not an image").toString("base64"), prompt: "x" });
-    expect(text.status).toBe(415);
-    expect((await text.json()).error).toMatchObject({ code: "unsupported_media_type" });
+    expect(text.status).toBe(400);
+    expect((await text.json()).error).toMatchObject({ code: "invalid_image_format" });
     const unknown = await post({ image, prompt: "x", model: "no-such-model" });
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).error).toMatchObject({ code: "model_not_found", param: "model" });

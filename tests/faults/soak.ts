@@ -66,10 +66,22 @@ try {
     }
   };
   const clients = Array.from({ length: CLIENTS }, client);
+  // Resident memory every minute from the start: a leak climbs steadily to the end, while
+  // memory that settles (sessions loaded on first use, ONNX arenas sized by the largest batch)
+  // levels off.
+  const timeline: { minute: number; rss: number[] }[] = [];
+  const sampler = (async () => {
+    for (let minute = 0; Date.now() < endAt; minute++) {
+      timeline.push({ minute, rss: processes.map((p) => groupRssMiB(p.pid())) });
+      await sleep(Math.min(60_000, Math.max(0, endAt - Date.now())));
+    }
+  })();
   await sleep(WARMUP_MS);
   const rssStart = processes.map((p) => groupRssMiB(p.pid()));
   await Promise.all(clients);
+  await sampler;
   const rssEnd = processes.map((p) => groupRssMiB(p.pid()));
+  timeline.push({ minute: MINUTES, rss: rssEnd });
 
   const byStatus = new Map<string, number>();
   for (const o of outcomes) {
@@ -105,6 +117,12 @@ Resident memory of each process group, after a ${Math.round(WARMUP_MS / 1000)} s
 | process | start MiB | end MiB | change |
 | --- | --- | --- | --- |
 ${rssRows.join("\n")}
+
+Resident memory (MiB) minute by minute, from the first request:
+
+| minute | ${processes.map((p) => p.name).join(" | ")} |
+| --- | ${processes.map(() => "---").join(" | ")} |
+${timeline.map((t) => `| ${t.minute} | ${t.rss.map((v) => v.toFixed(0)).join(" | ")} |`).join("\n")}
 `;
   writeReportSection(join(import.meta.dirname, "../../docs/benchmarks.md"), "soak", report);
   console.log(report);

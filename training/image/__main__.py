@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 
 from ..captioner.tokenizer import SPECIALS, Tokenizer, build_vocab
+from ..model_card import write_section
 from ..paths import BUNDLE
 from ..upsampler.export import copy_upsampler
 from .bundle import merge_manifest
@@ -34,6 +35,8 @@ from .dataset import LatentNorm, blend_ids, encode_latents, frame, recaption
 from .evaluate import evaluate_bundle
 from .export import Denormalised, export_text_to_latent, export_vae_decoder, export_vae_encoder
 from .train_denoiser import train_denoiser
+from .vae_encoder_export import FILE as VAE_ENCODER_FILE
+from .vae_encoder_export import encoder_entry, own_encoder_section
 from .vae import VAE_LR, measure_vae, train_vae
 
 STAGES = ("vae", "data", "denoiser", "consistency")
@@ -132,6 +135,10 @@ def main(argv: list[str] | None = None) -> dict:
         Denormalised(student, norm, latents_arg=2), out / "image" / "consistency_decoder.onnx", sigmas,
         student.sigma_min, bundle_file="image/consistency_decoder.onnx")
     export_vae_encoder(vae, work / "eval" / "vae_encoder.onnx", norm)
+    # The bundle's encoder must be its decoder's: a retrained VAE ships its own (image-to-image).
+    export_vae_encoder(vae, out / VAE_ENCODER_FILE, norm)
+    components["vae_encoder"] = encoder_entry(norm)
+    write_section(out, "vae-encoder", own_encoder_section(metrics["vae"]["psnr_db"]))
     export_teacher(Denormalised(teacher, norm, latents_arg=2), work / "eval" / "consistency_teacher.onnx")
     merge_manifest(out, tok, components, {"seed": args.seed, "config": cfg.name})
     metrics["python_decoders"] = measure_decoders(vae, teacher, student, sigmas, args.seed,

@@ -37,7 +37,8 @@ background, number of objects, every object's shape, colour, texture, size and c
 Scenes come from the "heldout" stream, category c scanning indices from (KEY[c] + 1) * 100 000,
 so categories never share a scene, a category's scenes do not depend on the sizes of the
 others, and the low indices (captioner metrics, VAE PSNR, --gt-images) stay untouched. Each
-item's `seed` is its first image's; image j of it uses `seed + j` (the runtime's rule for `n`).
+item's `seed` is its images' request seed; image j of it is image j of that seed (the runtime keys
+each image's noise by seed and index).
 
     /usr/bin/python3 -m training.image.suite --seed 0 --per-category 100 --binding-per-category 200 \
         --images 2 --out suite.json --renders renders/
@@ -67,7 +68,7 @@ BUCKETS = tuple(vocab.BUCKETS)
 HELDOUT = STREAMS["heldout"]
 INDEX_BLOCK = 100_000
 COUNTING_SIZES = (2, 3, 4)
-MAX_IMAGES = 4  # the runtime's largest `n`; image j of an item uses seed + j
+MAX_IMAGES = 4  # the runtime's largest `n`
 SUITE_VERSION = 2
 
 # The descriptive captions' relation sentences (world/texts.py `_relation_sentences`).
@@ -155,7 +156,7 @@ def prompt_rng(seed: int, index: int) -> np.random.Generator:
 
 def generation_seed(seed: int, category: str, k: int) -> int:
     ss = np.random.SeedSequence([seed, 7, KEY[category], k])
-    # Room below 2**32 for the item's other images (seed + j).
+    # Kept below 2**32 - MAX_IMAGES, as when image j used seed + j, so the shipped suites stay valid.
     return int(ss.generate_state(1, np.uint32)[0]) % (2**32 - MAX_IMAGES)
 
 
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-category", type=int, default=100)
     parser.add_argument("--binding-per-category", type=int, help="prompts for colour/shape/texture (default: --per-category)")
-    parser.add_argument("--images", type=int, default=2, help="images per prompt, seeds seed, seed+1, ...")
+    parser.add_argument("--images", type=int, default=2, help="images per prompt: images 0, 1, ... of the item's seed")
     parser.add_argument("--out", type=Path, help="suite JSON to write")
     parser.add_argument("--renders", type=Path, help="also render each item's scene here as <id>.png (the judge's cap)")
     parser.add_argument("--gt-images", type=int, default=0, help="ground-truth PNGs for the decoder PSNR")

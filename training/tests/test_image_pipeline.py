@@ -21,7 +21,7 @@ def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
 
     manifest = json.loads((out / "model.json").read_text())
     components = manifest["components"]
-    for name in ("text_encoder", "denoiser", "vae_decoder", "consistency_decoder", "upsampler"):
+    for name in ("text_encoder", "denoiser", "vae_decoder", "vae_encoder", "consistency_decoder", "upsampler"):
         assert name in components, name
     for entry in (components["text_encoder"], components["denoiser"], components["vae_decoder"]):
         assert (out / entry["file"]).stat().st_size > 0

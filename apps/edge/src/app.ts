@@ -4,29 +4,46 @@
  *
  * @module
  */
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { errorEnvelope, statusForCode } from "@limner/contracts";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { Hono } from "hono";
-import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "./api-error";
 import { edgeConfig } from "./config";
 import type { EdgeEnv } from "./env";
 import { adminAuth } from "./middleware/admin-auth";
+import { apiCors } from "./middleware/api-cors";
 import { apiKeyAccess, IMAGE_ENDPOINTS } from "./middleware/api-key-access";
 import { bodyLimit } from "./middleware/body-limit";
+import { clientSignal } from "./middleware/client-signal";
 import { requestId } from "./middleware/request-id";
+import {
+  cancelConnectionRoute,
+  imageEditRoute,
+  imageGenerationRoute,
+  imageVariationRoute,
+  listModelsRoute,
+  playgroundAssetRoute,
+  playgroundRoute,
+  registerRoutes,
+  retrieveModelRoute,
+  trpcMutationRoute,
+  trpcQueryRoute,
+} from "./openapi/route-definitions";
 import { adminRoutes } from "./routes/admin";
 import { captionRoutes } from "./routes/captions";
+import { editRoutes } from "./routes/edits";
 import { fileRoutes } from "./routes/files";
 import { healthRoutes } from "./routes/health";
 import { imageRoutes } from "./routes/images";
+import { internalRoutes } from "./routes/internal";
 import { modelRoutes } from "./routes/models";
-import { openApiRoutes } from "./routes/openapi";
+import { serveOpenApiDocument } from "./routes/openapi";
 import { playgroundRoutes } from "./routes/playground";
 import { promptRoutes } from "./routes/prompts";
 import { scoreRoutes } from "./routes/scores";
+import { variationRoutes } from "./routes/variations";
 import { RuntimePool } from "./runtime/runtime-pool";
 import { edgeRouter } from "./trpc/edge-router";
 import { edgeTRPCContext } from "./trpc/edge-trpc";
@@ -35,12 +52,23 @@ import { edgeTRPCContext } from "./trpc/edge-trpc";
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 /** Image uploads (captions, scores): a 16 Mpx PNG fits, base64 overhead included. */
 export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
-const UPLOAD_PATHS: readonly string[] = ["/v1/images/captions", "/v1/images/scores"];
+const UPLOAD_PATHS: readonly string[] = [
+  "/v1/images/captions",
+  "/v1/images/scores",
+  "/v1/images/edits",
+  "/v1/images/variations",
+];
+const uploadOrJson = (path: string) =>
+  UPLOAD_PATHS.includes(path) ? MAX_UPLOAD_BYTES : MAX_JSON_BODY_BYTES;
 
-export function createApp(): Hono<EdgeEnv> {
-  const app = new Hono<EdgeEnv>();
+export function createApp(): OpenAPIHono<EdgeEnv> {
+  // Route files built with OpenAPIHono bring their definitions along when mounted; the others
+  // are described by `openapi/route-definitions.ts`, registered below where they are mounted.
+  const app = new OpenAPIHono<EdgeEnv>();
+  const documented = app.openAPIRegistry;
 
   app.use(requestId());
+  app.use(clientSignal());
   app.use(async (c, next) => {
     const config = edgeConfig(c.env);
     c.set(
@@ -48,50 +76,43 @@ export function createApp(): Hono<EdgeEnv> {
       new RuntimePool({
         urls: config.runtimeUrls,
         serviceToken: config.runtimeServiceToken,
-        signal: c.req.raw.signal,
+        signal: c.var.signal,
       }),
     );
     await next();
   });
   app.route("/", healthRoutes);
-  app.route("/", openApiRoutes);
+  // The one-box front proxy's cancel calls (service token; not part of the API).
+  app.route("/internal", internalRoutes);
+  registerRoutes(documented, cancelConnectionRoute);
+  serveOpenApiDocument(app);
   app.route("/", playgroundRoutes);
-  // Browser apps call the API directly; they must be able to read ids and limit headers.
-  const apiCors = cors({
-    origin: "*",
-    allowHeaders: ["authorization", "content-type", "x-request-id"],
-    exposeHeaders: [
-      "x-request-id",
-      "retry-after",
-      "retry-after-ms",
-      "x-ratelimit-limit-requests",
-      "x-ratelimit-remaining-requests",
-      "x-ratelimit-reset-requests",
-      "x-ratelimit-limit-images",
-      "x-ratelimit-remaining-images",
-      "x-ratelimit-reset-images",
-    ],
-    maxAge: 600,
-  });
-  app.use("/v1/*", apiCors);
-  app.use("/trpc/*", apiCors);
+  registerRoutes(documented, playgroundRoute, playgroundAssetRoute);
+  // Browser apps (the `openai` client included) call the API directly.
+  app.use("/v1/*", apiCors());
+  app.use("/trpc/*", apiCors());
   // Signed URLs authorise themselves, so files are served before API-key checks.
   app.route("/v1/files", fileRoutes);
 
-  // The key check counts an image request's `n`, so those (JSON) bodies are read first; every
-  // other body, uploads up to 32 MiB included, only once the key has passed.
+  // The key check counts an image request's `n`, so those bodies (JSON, and the edit and
+  // variation uploads) are read first; every other body only once the key has passed.
   for (const [method, path] of IMAGE_ENDPOINTS) {
-    app.on(method, path, bodyLimit({ maxBytes: MAX_JSON_BODY_BYTES }));
+    app.on(method, path, bodyLimit({ maxBytes: uploadOrJson }));
   }
   app.use("/v1/*", apiKeyAccess());
   app.use(
     "/v1/*",
     bodyLimit({
-      maxBytes: (path) => (UPLOAD_PATHS.includes(path) ? MAX_UPLOAD_BYTES : MAX_JSON_BODY_BYTES),
+      maxBytes: uploadOrJson,
     }),
   );
   app.route("/v1/models", modelRoutes);
+  registerRoutes(documented, listModelsRoute, retrieveModelRoute);
   app.route("/v1/images", imageRoutes);
+  registerRoutes(documented, imageGenerationRoute);
+  app.route("/v1/images", editRoutes);
+  app.route("/v1/images", variationRoutes);
+  registerRoutes(documented, imageEditRoute, imageVariationRoute);
   app.route("/v1/images", captionRoutes);
   app.route("/v1/images", scoreRoutes);
   app.route("/v1/prompts", promptRoutes);
@@ -106,6 +127,7 @@ export function createApp(): Hono<EdgeEnv> {
       createContext: () => edgeTRPCContext(c),
     }),
   );
+  registerRoutes(documented, trpcQueryRoute, trpcMutationRoute);
 
   app.use("/admin/*", adminAuth(), bodyLimit({ maxBytes: MAX_JSON_BODY_BYTES }));
   app.route("/admin", adminRoutes);

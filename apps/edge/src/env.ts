@@ -9,5 +9,7 @@ export interface EdgeEnv {
     requestId: string;
     apiKey: AuthenticatedKey;
     runtimes: RuntimePool;
+    /** Aborts when the client is gone (`middleware/client-signal`); use it, not `request.signal`. */
+    signal: AbortSignal;
   };
 }

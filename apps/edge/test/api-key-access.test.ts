@@ -17,11 +17,26 @@ describe("requestedImages", () => {
     }
   });
 
-  it("counts images on generations only, over REST and tRPC", () => {
+  it("counts images on generations, edits and variations, over REST and tRPC", () => {
     expect(IMAGE_ENDPOINTS).toEqual([
       ["POST", "/v1/images/generations"],
+      ["POST", "/v1/images/edits"],
+      ["POST", "/v1/images/variations"],
       ["POST", "/trpc/generate"],
     ]);
+  });
+
+  it("reads n from a multipart edit form, as text, and leaves the body readable", async () => {
+    const form = (n?: string) => {
+      const body = new FormData();
+      body.append("image", new Blob([new Uint8Array([137, 80, 78, 71])]), "a.png");
+      if (n !== undefined) body.append("n", n);
+      return new Request("http://edge/v1/images/edits", { method: "POST", body });
+    };
+    const request = form("3");
+    expect(await requestedImages(request)).toBe(3);
+    expect((await request.formData()).get("n")).toBe("3");
+    for (const n of [undefined, "0", "9", "two"]) expect(await requestedImages(form(n))).toBe(1);
   });
 
   it("reads n from a tRPC batch body, and only on /trpc", async () => {

@@ -5,87 +5,28 @@
  * route, so one the key's authority admits ends in 404 `unknown_url` — no runtime is needed to
  * tell "admitted" from "refused".
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  unstable_getMiniflareWorkerOptions as getMiniflareWorkerOptions,
-  unstable_splitSqlQuery as splitSqlQuery,
-} from "wrangler";
 import { sha256Hex } from "../src/keys/api-key-store";
 import { NEGATIVE_TTL_MS } from "../src/keys/key-existence";
+import { type EdgeOnMiniflare, startEdgeOnMiniflare } from "./edge-on-miniflare";
 
-const EDGE_DIR = join(import.meta.dirname, "..");
-const ADMIN_TOKEN = "a".repeat(40);
 const REQUESTS_PER_MINUTE = 20;
-const fromEdge = createRequire(join(EDGE_DIR, "package.json"));
-// The Miniflare that the edge's wrangler runs (wrangler's own exact dependency).
-const { Miniflare }: typeof import("miniflare") = await import(
-  pathToFileURL(createRequire(fromEdge.resolve("wrangler")).resolve("miniflare")).href
-);
 
-let miniflare: InstanceType<typeof Miniflare>;
-let bundleDir: string;
+let edge: EdgeOnMiniflare;
+let miniflare: EdgeOnMiniflare["miniflare"];
 
 beforeAll(async () => {
-  bundleDir = mkdtempSync(join(tmpdir(), "limner-edge-test-"));
-  execFileSync(
-    process.execPath,
-    [fromEdge.resolve("wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", bundleDir],
-    { cwd: EDGE_DIR, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
-  );
-  const { workerOptions } = getMiniflareWorkerOptions(join(EDGE_DIR, "wrangler.jsonc"));
-  miniflare = new Miniflare({
-    workers: [
-      {
-        ...workerOptions,
-        name: "limner-edge",
-        modules: true,
-        scriptPath: join(bundleDir, "index.js"),
-        modulesRoot: bundleDir,
-        bindings: {
-          ...workerOptions.bindings,
-          // Never called: see the module comment.
-          RUNTIME_URLS: "http://127.0.0.1:9",
-          RUNTIME_SERVICE_TOKEN: "s".repeat(32),
-          FILES_SIGNING_KEY: "f".repeat(32),
-          LIMNER_ADMIN_TOKEN: ADMIN_TOKEN,
-          LIMIT_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE),
-        },
-      },
-    ],
-  });
-  const db = await miniflare.getD1Database("DB");
-  const migrations = join(EDGE_DIR, "migrations");
-  for (const file of readdirSync(migrations).sort()) {
-    const statements = splitSqlQuery(readFileSync(join(migrations, file), "utf8"));
-    await db.batch(statements.map((sql) => db.prepare(sql)));
-  }
+  // The runtime is never called: see the module comment.
+  edge = await startEdgeOnMiniflare({ LIMIT_REQUESTS_PER_MINUTE: String(REQUESTS_PER_MINUTE) });
+  miniflare = edge.miniflare;
 }, 60_000);
 
 afterAll(async () => {
-  await miniflare?.dispose();
-  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  await edge?.dispose();
 });
 
-async function admin(method: string, path: string, body?: unknown) {
-  const response = await miniflare.dispatchFetch(`http://edge${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function mint(limits: Record<string, number> = {}) {
-  const { status, body } = await admin("POST", "/admin/keys", { label: "test", limits });
-  expect(status).toBe(201);
-  return { id: String(body.id), key: String(body.key) };
-}
+const admin = (method: string, path: string, body?: unknown) => edge.admin(method, path, body);
+const mint = (limits: Record<string, number> = {}) => edge.mint(limits);
 
 /** One `/v1` request: its status, error code and requests quota. */
 async function call(key: string) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   formatDuration,
+  MAX_RETRY_HINT_MS,
   rateLimitHeaders,
   rateLimitMessage,
 } from "../src/limits/rate-limit-headers";
@@ -65,9 +66,28 @@ describe("rateLimitHeaders", () => {
     });
   });
 
-  it("gives no retry hint for a request that can never fit", () => {
+  it("never hints 60 s or more, which openai-node and the AI SDK would ignore", () => {
+    const refused = { ...allowed, allowed: false, exceeded: "requests" as const };
+    // The longest wait the window can ask for (refused in the millisecond of the admission).
+    expect(rateLimitHeaders({ ...refused, retryAfterMs: 60_000 })).toMatchObject({
+      "retry-after": "60",
+      "retry-after-ms": String(MAX_RETRY_HINT_MS),
+    });
+    expect(MAX_RETRY_HINT_MS).toBeLessThan(60_000);
+    expect(rateLimitHeaders({ ...refused, retryAfterMs: 59_400 })).toMatchObject({
+      "retry-after-ms": "59400",
+    });
+    expect(rateLimitHeaders({ ...refused, retryAfterMs: 59_400 })).not.toHaveProperty(
+      "x-should-retry",
+    );
+  });
+
+  it("tells clients not to retry a request that can never fit, and gives no hint", () => {
     const never = { ...allowed, allowed: false, exceeded: "images" as const, retryAfterMs: null };
-    expect(rateLimitHeaders(never)).not.toHaveProperty("retry-after");
+    const headers = rateLimitHeaders(never);
+    expect(headers["x-should-retry"]).toBe("false");
+    expect(headers).not.toHaveProperty("retry-after");
+    expect(headers).not.toHaveProperty("retry-after-ms");
   });
 });
 
@@ -83,6 +103,21 @@ describe("rateLimitMessage", () => {
     };
     expect(rateLimitMessage(refused, "lmn_abcd")).toBe(
       "Rate limit reached for requests per minute on API key lmn_abcd…: Limit 60, Used 60, Requested 1. Please try again in 1.5s.",
+    );
+  });
+
+  it("says why a request that can never fit is not worth retrying", () => {
+    const never: AdmitVerdict = {
+      ...allowed,
+      allowed: false,
+      exceeded: "images",
+      used: 0,
+      requested: 4,
+      images: { limit: 3, remaining: 3, resetMs: 0 },
+      retryAfterMs: null,
+    };
+    expect(rateLimitMessage(never, "lmn_abcd")).toBe(
+      "Request too large for images per minute on API key lmn_abcd…: Limit 3, Used 0, Requested 4. It can never be admitted, so retrying will not help: ask for fewer images (n) per request.",
     );
   });
 });

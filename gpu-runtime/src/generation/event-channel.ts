@@ -57,3 +57,26 @@ export class EventChannel<T> implements AsyncIterable<T> {
     };
   }
 }
+
+/**
+ * A streaming procedure's events for one request: `start` runs it, its progress events pass
+ * through as they happen, and the last event is `completed(result)` (or the request's error).
+ * `completed` is made from the result, never taken from the runner's own event: a caller that
+ * attached to a running generation (same request id) may have joined after that event went out.
+ */
+export function resultEvents<E extends { type: string }, R>(
+  start: (onEvent: (event: E) => void) => Promise<R>,
+  completed: (result: R) => E,
+): EventChannel<E> {
+  const events = new EventChannel<E>();
+  start((event) => {
+    if (event.type !== "completed") events.push(event);
+  }).then(
+    (result) => {
+      events.push(completed(result));
+      events.close();
+    },
+    (error: unknown) => events.fail(error),
+  );
+  return events;
+}

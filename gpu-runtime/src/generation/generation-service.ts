@@ -6,18 +6,11 @@
  * @module
  */
 import { randomInt } from "node:crypto";
-import type {
-  AspectBucket,
-  GeneratedImage,
-  GenerateEvent,
-  GenerateInput,
-  GenerateResult,
-} from "@limner/contracts";
+import type { AspectBucket, GenerateEvent, GenerateInput, GenerateResult } from "@limner/contracts";
 import { BatchQueue, type BatchQueueOptions, type QueuedItem } from "../batching/batch-queue";
 import type { RuntimeMetrics } from "../metrics";
 import type { LoadedModel } from "../models/loaded-model";
-import { encodeImage } from "../pipelines/encode-image";
-import { latentPreview, type RgbImage } from "../pipelines/latent-image";
+import type { RgbImage } from "../pipelines/latent-image";
 import { PipelineInputError } from "../pipelines/pipeline-error";
 import type {
   BatchSettings,
@@ -25,6 +18,15 @@ import type {
   StageTimings,
   TextToImagePipeline,
 } from "../pipelines/text-to-image";
+import {
+  encodeBase64,
+  encodeResults,
+  latentPreviewPng,
+  observeImageSeconds,
+  renderedWith,
+} from "./encode-results";
+import { qualitySettings } from "./quality-settings";
+import { stepProgress } from "./step-progress";
 
 export class ModelNotFoundError extends Error {
   constructor(model: string, available: readonly string[]) {
@@ -55,9 +57,6 @@ interface SharedGeneration {
   /** Queue position when it was enqueued. */
   readonly position: number;
 }
-
-/** Previews are sent at most this often (in steps), keeping progress events cheap. */
-const PREVIEW_EVERY = 5;
 
 export class GenerationService {
   readonly #models: ReadonlyMap<string, LoadedModel>;
@@ -191,7 +190,7 @@ export class GenerationService {
       );
     }
     const defaults = model.generationDefaults;
-    const hd = input.quality === "hd";
+    const byQuality = qualitySettings(input.quality, defaults, pipeline.decoders);
     return {
       input,
       pipeline,
@@ -200,11 +199,9 @@ export class GenerationService {
       settings: {
         width: bucket.width,
         height: bucket.height,
-        steps: input.steps ?? (hd ? Math.min(100, defaults.steps * 2) : defaults.steps),
+        steps: input.steps ?? byQuality.steps,
         scheduler: input.scheduler ?? defaults.scheduler,
-        decoder:
-          input.decoder ??
-          (hd && pipeline.decoders.includes("consistency") ? "consistency" : defaults.decoder),
+        decoder: input.decoder ?? byQuality.decoder,
       },
       guidanceScale: input.guidanceScale ?? defaults.guidanceScale,
       seed: input.seed ?? randomInt(0, 2 ** 32 - 1),
@@ -222,43 +219,33 @@ export class GenerationService {
     const { pipeline, settings } = first.request;
     this.#metrics?.batchSize.observe({ model: first.request.input.model }, batch.length);
 
-    // One job per image; image k of a request uses seed + k, so n=4 equals four n=1 calls.
+    // One job per image; image k of a request draws from the Philox streams keyed by (seed, k),
+    // so image 0 equals an n=1 call and no two (seed, k) pairs share noise.
     const owners: number[] = [];
-    const progressChains = batch.map(() => Promise.resolve());
+    const progress = batch.map(({ request: { input, emit } }) =>
+      stepProgress({
+        previews: input.previews,
+        plannedSteps: settings.steps,
+        model: input.model,
+        metrics: this.#metrics,
+        decoded: (x0) => this.#decodedPreview(pipeline, x0, settings, input),
+        latent: (latents) => latentPreviewPng(latents, settings, pipeline.vaeScaleFactor),
+        emit,
+      }),
+    );
     const jobs: ImageJob[] = batch.flatMap((item, requestIndex) => {
-      const { input, seed, guidanceScale, emit } = item.request;
+      const { input, seed, guidanceScale } = item.request;
       return Array.from({ length: input.n }, (_, k): ImageJob => {
         owners.push(requestIndex);
         return {
           prompt: input.prompt,
           negativePrompt: input.negativePrompt,
-          seed: (seed + k) % 2 ** 32,
+          seed,
+          imageIndex: k,
           guidanceScale,
           signal: item.signal,
           // Progress follows the request's first image; its companions move in lockstep.
-          ...(k === 0
-            ? {
-                onStep: (step: number, totalSteps: number, latents: Float32Array) => {
-                  this.#metrics?.denoiseSteps.inc({ model: input.model });
-                  const wantPreview =
-                    input.previews && (step % PREVIEW_EVERY === 0 || step === totalSteps);
-                  const preview = wantPreview
-                    ? this.#preview(latents, settings, pipeline.vaeScaleFactor)
-                    : undefined;
-                  // Every event goes through the request's chain so previews never reorder steps.
-                  progressChains[requestIndex] = (
-                    progressChains[requestIndex] ?? Promise.resolve()
-                  ).then(async () =>
-                    emit({
-                      type: "progress",
-                      step,
-                      totalSteps,
-                      ...(preview ? { preview: await preview } : {}),
-                    }),
-                  );
-                },
-              }
-            : {}),
+          ...(k === 0 ? { onStep: progress[requestIndex]?.onStep } : {}),
         };
       });
     });
@@ -274,41 +261,24 @@ export class GenerationService {
 
     return Promise.all(
       batch.map(async (item, requestIndex) => {
-        await progressChains[requestIndex];
+        await progress[requestIndex]?.settled();
         const mine = images.filter((_, j) => owners[j] === requestIndex);
         const failed = mine.find((image): image is Error => image instanceof Error);
         if (failed) return failed;
         const encodeStart = Date.now();
         const { input, seed, bucket, guidanceScale, model, enqueuedAt } = item.request;
-        const encoded: GeneratedImage[] = await Promise.all(
-          (mine as RgbImage[]).map(async (image, k) => {
-            const out = await encodeImage(image, input.outputFormat, input.outputSize);
-            return {
-              b64: out.bytes.toString("base64"),
-              mimeType: out.mimeType,
-              width: out.width,
-              height: out.height,
-              seed: (seed + k) % 2 ** 32,
-            };
-          }),
-        );
+        const encoded = await encodeResults(mine as RgbImage[], input, seed);
         const now = Date.now();
-        for (const _ of encoded) {
-          this.#metrics?.imageSeconds.observe(
-            { model: input.model, bucket: bucket.name, decoder: settings.decoder },
-            (now - started) / 1000 / encoded.length,
-          );
-        }
+        observeImageSeconds(
+          this.#metrics,
+          { model: input.model, bucket: bucket.name, decoder: settings.decoder },
+          now - started,
+          encoded.length,
+        );
         const result: GenerateResult = {
           model: model.info.id,
           images: encoded,
-          bucket: bucket.name,
-          nativeWidth: bucket.width,
-          nativeHeight: bucket.height,
-          steps: settings.steps,
-          guidanceScale,
-          decoder: settings.decoder,
-          scheduler: settings.scheduler,
+          ...renderedWith(bucket, settings, guidanceScale),
           timingsMs: {
             queue: started - enqueuedAt,
             inference: inferenceMs,
@@ -317,6 +287,15 @@ export class GenerationService {
             encode: now - encodeStart,
             total: now - enqueuedAt,
           },
+          usage: {
+            textTokens:
+              pipeline.countTokens(input.prompt) +
+              (input.negativePrompt === "" ? 0 : pipeline.countTokens(input.negativePrompt)),
+            latentTokens:
+              input.n *
+              (bucket.width / pipeline.vaeScaleFactor) *
+              (bucket.height / pipeline.vaeScaleFactor),
+          },
         };
         item.request.emit({ type: "completed", result });
         return result;
@@ -324,16 +303,17 @@ export class GenerationService {
     );
   }
 
-  async #preview(
-    latents: Float32Array,
+  /**
+   * A counted preview: the VAE decode of the x₀ estimate at the bucket's size, encoded like the
+   * final image (format, compression, output size), so it shows the image as it is forming.
+   */
+  async #decodedPreview(
+    pipeline: TextToImagePipeline,
+    x0: Float32Array,
     settings: BatchSettings,
-    vaeScaleFactor: number,
+    input: GenerateInput,
   ): Promise<string> {
-    const image = latentPreview(
-      latents,
-      settings.width / vaeScaleFactor,
-      settings.height / vaeScaleFactor,
-    );
-    return (await encodeImage(image, "png")).bytes.toString("base64");
+    const image = await pipeline.decodePreview(x0.slice(), settings);
+    return encodeBase64(image, input);
   }
 }

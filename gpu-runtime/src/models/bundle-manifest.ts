@@ -69,6 +69,20 @@ export const VaeDecoderEntry = z.object({
   downsample_factor: z.int().positive(),
 });
 
+/**
+ * `components.vae_encoder` (optional: image-to-image needs it, generation does not). `image` is
+ * RGB in [-1, 1]; `latents` are in the decoder's input space (what `vae_decoder` takes).
+ */
+export type VaeEncoderEntry = z.output<typeof VaeEncoderEntry>;
+export const VaeEncoderEntry = z.object({
+  kind: z.literal("vae-encoder"),
+  file: FilePath,
+  inputs: z.object({ image: Tensor }),
+  outputs: z.object({ latents: Tensor }),
+  latent_channels: z.int().positive(),
+  downsample_factor: z.int().positive(),
+});
+
 /** `components.consistency_decoder`. */
 export type ConsistencyDecoderEntry = z.output<typeof ConsistencyDecoderEntry>;
 export const ConsistencyDecoderEntry = z.object({
@@ -194,6 +208,7 @@ const Components = z
     text_encoder: TextEncoderEntry.optional(),
     denoiser: DenoiserEntry.optional(),
     vae_decoder: VaeDecoderEntry.optional(),
+    vae_encoder: VaeEncoderEntry.optional(),
     consistency_decoder: ConsistencyDecoderEntry.optional(),
     upsampler: UpsamplerEntry.optional(),
     captioner_image_encoder: CaptionerImageEncoderEntry.optional(),
@@ -235,6 +250,21 @@ export const BundleManifest = ModelManifest.extend({
       );
     }
   });
+  // An encoder into another latent space would hand the denoiser latents it cannot read.
+  const encoder = c.vae_encoder;
+  if (encoder && !vae) {
+    issue(["components", "vae_encoder"], "a vae_encoder needs the vae_decoder of its latent space");
+  }
+  if (encoder && vae) {
+    for (const field of ["latent_channels", "downsample_factor"] as const) {
+      if (encoder[field] !== vae[field]) {
+        issue(
+          ["components", "vae_encoder", field],
+          `${encoder[field]} differs from the vae_decoder's ${vae[field]}`,
+        );
+      }
+    }
+  }
   // Sampling with the wrong parametrisation silently produces garbage.
   const declared = m.generation?.scheduler_config.prediction_type;
   const prediction = c.denoiser?.prediction_type;

@@ -6,6 +6,7 @@
  */
 import type { RuntimeModel } from "@limner/contracts";
 import type { InferencePool } from "../backend/inference-pool";
+import { ImageToImagePipeline } from "../pipelines/image-to-image";
 import type { BundleManifest } from "./bundle-manifest";
 import { loadBundle } from "./load-bundle";
 import type { GenerationDefaults, LoadedModel } from "./loaded-model";
@@ -25,7 +26,7 @@ export async function loadLimnerModel(
   info: RuntimeModel,
 ): Promise<LoadedModel> {
   const bundle = await loadBundle(dir, { pool, manifest, keyPrefix: info.id });
-  const { textToImage, imageToText, similarity, upsampler } = bundle;
+  const { textToImage, imageToText, similarity, upsampler, vaeEncoder } = bundle;
   return {
     info,
     generationDefaults: bundle.generationDefaults ?? NO_GENERATION,
@@ -33,6 +34,10 @@ export async function loadLimnerModel(
     ...(imageToText ? { imageToText } : {}),
     ...(similarity ? { similarity } : {}),
     ...(upsampler ? { upsampler } : {}),
+    ...(vaeEncoder ? { vaeEncoder } : {}),
+    ...(textToImage && vaeEncoder
+      ? { imageToImage: new ImageToImagePipeline(textToImage, vaeEncoder) }
+      : {}),
     dispose: () => bundle.dispose(),
   };
 }

@@ -7,7 +7,8 @@
  * - captioning from `captioner_image_encoder` + `captioner_text_decoder`, and image–text
  *   similarity from the same image encoder + `captioner_text_tower`: one encoder session
  *   serves both;
- * - prompt upsampling from `upsampler`.
+ * - prompt upsampling from `upsampler`;
+ * - image → latents from the optional `vae_encoder` (for image-to-image; vae-encode.ts).
  *
  * The manifest is parsed by the one {@link BundleManifest} schema and the tokenizer read once.
  * Every ONNX component is loaded once (bundle-sessions.ts); if anything fails, the sessions
@@ -32,6 +33,7 @@ import { ImageTextSimilarityPipeline } from "../pipelines/image-text-similarity"
 import { ImageToTextPipeline } from "../pipelines/image-to-text";
 import { PromptUpsamplerPipeline } from "../pipelines/prompt-upsampler";
 import type { TextToImagePipeline } from "../pipelines/text-to-image";
+import { VaeEncoder } from "../pipelines/vae-encode";
 import { createTokenizer, type TextTokenizer } from "../tokenizers/load-tokenizer";
 import { loadGeneration } from "./bundle-generation";
 import { type BundleManifest, readBundleManifest } from "./bundle-manifest";
@@ -57,6 +59,8 @@ export interface LimnerBundle {
   readonly imageToText?: ImageToTextPipeline;
   readonly similarity?: ImageTextSimilarityPipeline;
   readonly upsampler?: PromptUpsamplerPipeline;
+  /** Image → decoder-space latents, where the bundle has a `vae_encoder`. */
+  readonly vaeEncoder?: VaeEncoder;
   /** Releases every session of the bundle once; the pipelines are unusable afterwards. */
   dispose(): Promise<void>;
 }
@@ -76,12 +80,14 @@ export async function loadBundle(dir: string, options: LoadBundleOptions): Promi
       const captioner = tokenizer ? await loadCaptioner(context, tokenizer) : {};
       const generation = await loadGeneration(pool, sessions, dir, manifest, tokenizer);
       const upsampler = tokenizer ? await loadUpsampler(context, tokenizer) : undefined;
+      const vaeEncoder = await loadVaeEncoder(context);
       return {
         ...captioner,
         ...(generation
           ? { textToImage: generation.pipeline, generationDefaults: generation.defaults }
           : {}),
         ...(upsampler ? { upsampler } : {}),
+        ...(vaeEncoder ? { vaeEncoder } : {}),
       };
     },
   );
@@ -204,6 +210,31 @@ async function loadUpsampler(
     names,
     tokenizer,
     decoding,
+  });
+}
+
+/** The optional VAE encoder; the manifest checked that it shares the decoder's latent space. */
+async function loadVaeEncoder({
+  pool,
+  sessions,
+  dir,
+  manifest,
+  buckets,
+}: LoadContext): Promise<VaeEncoder | undefined> {
+  const entry = manifest.components.vae_encoder;
+  if (!entry) return undefined;
+  const names = { image: entry.inputs.image.name, latents: entry.outputs.latents.name };
+  const { key } = await sessions.load("vae_encoder", join(dir, entry.file), {
+    inputs: [names.image],
+    outputs: [names.latents],
+  });
+  return new VaeEncoder({
+    pool,
+    key,
+    names,
+    buckets,
+    latentChannels: entry.latent_channels,
+    downsampleFactor: entry.downsample_factor,
   });
 }
 

@@ -11,7 +11,9 @@ import type {
   RuntimeModel,
   SchedulerName,
 } from "@limner/contracts";
+import type { ImageToImagePipeline } from "../pipelines/image-to-image";
 import type { TextToImagePipeline } from "../pipelines/text-to-image";
+import type { VaeEncoder } from "../pipelines/vae-encode";
 
 export interface GenerationDefaults {
   steps: number;
@@ -45,9 +47,13 @@ export interface LoadedModel {
   readonly info: RuntimeModel;
   readonly generationDefaults: GenerationDefaults;
   readonly textToImage?: TextToImagePipeline;
+  /** Edits and variations: the text-to-image pipeline plus a VAE encoder. */
+  readonly imageToImage?: ImageToImagePipeline;
   readonly imageToText?: Captioner;
   readonly similarity?: SimilarityScorer;
   readonly upsampler?: PromptUpsampler;
+  /** Image → decoder-space latents (pipelines/vae-encode.ts), for image-to-image. */
+  readonly vaeEncoder?: VaeEncoder;
   /** Releases the model's sessions in the inference pool. */
   dispose(): Promise<void>;
 }

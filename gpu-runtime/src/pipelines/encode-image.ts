@@ -9,6 +9,9 @@ import type { RgbImage } from "./latent-image";
 
 export type ImageFormat = "png" | "jpeg" | "webp";
 
+/** JPEG / WebP quality when the request sets none. */
+const LOSSY_QUALITY = 92;
+
 const MIME_TYPES: Record<ImageFormat, string> = {
   png: "image/png",
   jpeg: "image/jpeg",
@@ -22,10 +25,16 @@ export interface EncodedImage {
   readonly height: number;
 }
 
+/**
+ * Encodes `image` as `format`, resized to `outputSize` when given. `quality` (0–100, the API's
+ * `output_compression`, 0 read as 1, sharp's lowest) sets the JPEG / WebP encoder quality; absent,
+ * a fixed 92 is used.
+ */
 export async function encodeImage(
   image: RgbImage,
   format: ImageFormat,
   outputSize?: { width: number; height: number },
+  quality = LOSSY_QUALITY,
 ): Promise<EncodedImage> {
   let pipeline = sharp(image.rgb, {
     raw: { width: image.width, height: image.height, channels: 3 },
@@ -45,7 +54,7 @@ export async function encodeImage(
     format === "png"
       ? pipeline.png({ compressionLevel: 6, adaptiveFiltering: false })
       : format === "jpeg"
-        ? pipeline.jpeg({ quality: 92, mozjpeg: false })
-        : pipeline.webp({ quality: 92 });
+        ? pipeline.jpeg({ quality: Math.max(1, quality), mozjpeg: false })
+        : pipeline.webp({ quality: Math.max(1, quality) });
   return { bytes: await encoded.toBuffer(), mimeType: MIME_TYPES[format], width, height };
 }

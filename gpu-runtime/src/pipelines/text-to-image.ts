@@ -5,9 +5,13 @@
  * limner bundles map their own tensor names onto the same roles (docs/model-manifest.md) and
  * may add the 2-step consistency decoder (`consistency-decoder.ts`).
  *
+ * Image-to-image (`image-to-image.ts`) runs the same loop from a job's `init` latents, masked
+ * or not (`init-latents.ts`).
+ *
  * Batching: images with the same bucket, step count, scheduler and decoder share every
- * network call. Each image keeps its own latents, scheduler state and noise stream (seeded by
- * its own seed), so an image comes out the same whether it ran alone or in a batch.
+ * network call. Each image keeps its own latents, scheduler state and noise stream (keyed by
+ * its seed and index in its request), so an image comes out the same whether it ran alone or in
+ * a batch.
  *
  * @module
  */
@@ -25,6 +29,7 @@ import { SeededRandom } from "../random/seeded-random";
 import type { Scheduler } from "../schedulers/scheduler";
 import type { TextTokenizer } from "../tokenizers/load-tokenizer";
 import type { ConsistencyDecoder } from "./consistency-decoder";
+import { type InitLatents, keepUnmasked, startLatents } from "./init-latents";
 import { planarToRgb, type RgbImage } from "./latent-image";
 import { PipelineInputError } from "./pipeline-error";
 
@@ -67,11 +72,21 @@ export interface ImageJob {
   prompt: string;
   negativePrompt: string;
   seed: number;
+  /**
+   * The image's index in its request (default 0). With `seed` it keys the image's Philox noise
+   * streams, so image k of seed s never shares noise with image 0 of seed s + k.
+   */
+  imageIndex?: number;
   guidanceScale: number;
   /** Aborting drops the image from the batch at the next step boundary. */
   signal: AbortSignal;
-  /** Called after every denoising step with this image's current latents `[C, h, w]`. */
-  onStep?(step: number, totalSteps: number, latents: Float32Array): void;
+  /**
+   * Called after every denoising step with this image's current latents `[C, h, w]` and the
+   * scheduler's estimate of the clean latents x₀ at that step (for previews).
+   */
+  onStep?(step: number, totalSteps: number, latents: Float32Array, x0: Float32Array): void;
+  /** Image-to-image: start from these latents instead of pure noise. */
+  init?: InitLatents;
 }
 
 /** Milliseconds per stage of one `generate` call, filled in as the stages finish. */
@@ -87,12 +102,16 @@ export interface BatchSettings {
   steps: number;
   scheduler: SchedulerName;
   decoder: Decoder;
+  /** Schedule steps skipped by image-to-image jobs (`steps − ⌊steps·strength⌋`); 0 otherwise. */
+  startStep?: number;
 }
 
 interface ActiveImage {
   index: number;
   job: ImageJob;
   latents: Float32Array;
+  /** The image's x_T draw, kept to re-noise an inpainting job's original at every step. */
+  noise: Float32Array;
   scheduler: Scheduler;
   random: SeededRandom;
   negative: Float32Array;
@@ -112,6 +131,11 @@ export class TextToImagePipeline {
 
   get vaeScaleFactor(): number {
     return this.#c.vaeScaleFactor;
+  }
+
+  /** Decoder latents × this = the denoiser's latents (image-to-image encodes into them). */
+  get scalingFactor(): number {
+    return this.#c.scalingFactor;
   }
 
   /** The decoders this model can finish an image with, so callers can refuse others early. */
@@ -152,18 +176,18 @@ export class TextToImagePipeline {
 
     // 2. Initial latents x_T ~ N(0, σ_init² I), one noise stream per image seed (σ_init = 1 for
     // flow matching: x at σ = 1 is the noise itself).
+    const startStep = settings.startStep ?? 0;
     let active: ActiveImage[] = prepared.map(({ job, scheduler }, index) => {
       scheduler.setTimesteps(settings.steps);
-      const latents = new SeededRandom(job.seed).randn(latentChannels * h * w);
-      for (let i = 0; i < latents.length; i++)
-        latents[i] = (latents[i] ?? 0) * scheduler.initNoiseSigma;
+      const noise = noiseStream(job).randn(latentChannels * h * w);
       return {
         index,
         job,
-        latents,
+        latents: startLatents(job.init, noise, scheduler, startStep),
+        noise,
         scheduler,
         // Noise the sampler itself injects (Euler churn, DDIM η) comes from a sibling stream.
-        random: new SeededRandom(job.seed).fork(1),
+        random: noiseStream(job).fork(1),
         negative: states.subarray(index * statesPerPrompt, (index + 1) * statesPerPrompt),
         positive: states.subarray(
           (jobs.length + index) * statesPerPrompt,
@@ -172,7 +196,7 @@ export class TextToImagePipeline {
       };
     });
 
-    const timesteps = active[0]?.scheduler.timesteps ?? [];
+    const timesteps = (active[0]?.scheduler.timesteps ?? []).slice(startStep);
     for (const [step, t] of timesteps.entries()) {
       active = this.#dropAborted(active, results);
       if (active.length === 0) return results;
@@ -195,8 +219,11 @@ export class TextToImagePipeline {
           for (let i = 0; i < plane; i++)
             eps[i] = (uncond[i] ?? 0) + s * ((cond[i] ?? 0) - (uncond[i] ?? 0));
         }
-        image.latents = image.scheduler.step(eps, t, image.latents, image.random).prevSample;
-        image.job.onStep?.(step + 1, timesteps.length, image.latents);
+        const out = image.scheduler.step(eps, t, image.latents, image.random);
+        image.latents = out.prevSample;
+        const nextStep = startStep + step + 1;
+        keepUnmasked(image.latents, image.job.init, image.scheduler, image.noise, nextStep, w * h);
+        image.job.onStep?.(step + 1, timesteps.length, image.latents, out.predOriginalSample);
       }
     }
 
@@ -216,6 +243,29 @@ export class TextToImagePipeline {
       results[image.index] = planarToRgb(pixels, row * imagePlane, settings.width, settings.height);
     }
     return results;
+  }
+
+  /**
+   * One image from scaled latents `[C, h, w]` at `settings`' size through the VAE alone: the
+   * cheap decode used for previews of the x₀ estimate (the consistency decoder costs more
+   * steps and would draw noise from the image's stream).
+   */
+  async decodePreview(latents: Float32Array, settings: BatchSettings): Promise<RgbImage> {
+    const { vaeScaleFactor } = this.#c;
+    const w = settings.width / vaeScaleFactor;
+    const h = settings.height / vaeScaleFactor;
+    const pixels = await this.#decodeLatents(this.#unscaled(latents), 1, w, h);
+    return planarToRgb(pixels, 0, settings.width, settings.height);
+  }
+
+  /**
+   * How many tokens the text encoder reads for `text`: the tokenizer's ids after truncation to
+   * the encoder's length, padding excluded (what a request's `usage` reports).
+   */
+  countTokens(text: string): number {
+    const { tokenizer, maxTokens } = this.#c;
+    const { attentionMask } = tokenizer.encode(text, { maxLength: maxTokens, truncation: true });
+    return attentionMask.reduce((sum, bit) => sum + bit, 0);
   }
 
   /**
@@ -310,15 +360,25 @@ export class TextToImagePipeline {
   }
 
   async #decode(active: ActiveImage[], w: number, h: number): Promise<Float32Array> {
-    const { sessions, names, latentChannels } = this.#c;
-    const plane = latentChannels * h * w;
+    const plane = this.#c.latentChannels * h * w;
     const latents = new Float32Array(active.length * plane);
     active.forEach((image, row) => {
       latents.set(this.#unscaled(image.latents), row * plane);
     });
+    return this.#decodeLatents(latents, active.length, w, h);
+  }
+
+  /** VAE decode of `rows` unscaled latents `[rows, C, h, w]` to planar pixels in [-1, 1]. */
+  async #decodeLatents(
+    latents: Float32Array,
+    rows: number,
+    w: number,
+    h: number,
+  ): Promise<Float32Array> {
+    const { sessions, names, latentChannels } = this.#c;
     const out = await this.#c.pool.run(
       sessions.vaeDecoder.key,
-      { [names.vaeDecoder.latents]: float32([active.length, latentChannels, h, w], latents) },
+      { [names.vaeDecoder.latents]: float32([rows, latentChannels, h, w], latents) },
       { outputNames: [names.vaeDecoder.output] },
     );
     return floatOutput(out, names.vaeDecoder.output).data;
@@ -331,7 +391,7 @@ export class TextToImagePipeline {
     const rows = active.map((image) => ({
       latents: this.#unscaled(image.latents),
       // Fork 2 of the image's seed: the root stream gave x_T, fork 1 the sampler's own noise.
-      random: new SeededRandom(image.job.seed).fork(2),
+      random: noiseStream(image.job).fork(2),
     }));
     return decoder.decode(rows, this.#c.latentChannels, w, h);
   }
@@ -340,6 +400,11 @@ export class TextToImagePipeline {
     const { scalingFactor } = this.#c;
     return latents.map((v) => v / scalingFactor);
   }
+}
+
+/** The image's root noise stream: Philox keyed by (seed, index in the request). */
+function noiseStream(job: ImageJob): SeededRandom {
+  return SeededRandom.forRequest(job.seed, job.imageIndex ?? 0);
 }
 
 function inputType(info: SessionInfo, name: string): string {

@@ -66,6 +66,14 @@ export interface Scheduler {
     sample: Float32Array,
     random?: SeededRandom,
   ): SchedulerStepOutput;
+  /**
+   * The forward process: clean `original` latents noised with `noise` ~ N(0, I) to the noise
+   * level the sampler expects *before* step `stepIndex` of the schedule (`timesteps.length`:
+   * after the last step, i.e. clean). diffusers' `add_noise` / `scale_noise`, indexed by step
+   * rather than timestep so image-to-image can start mid-schedule and inpainting can re-noise
+   * the kept region to every step's level.
+   */
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array;
 }
 
 /**

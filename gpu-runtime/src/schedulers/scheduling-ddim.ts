@@ -164,6 +164,18 @@ export class DDIMScheduler implements Scheduler {
     return { prevSample, predOriginalSample };
   }
 
+  /** x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε (Ho et al. 2020, eq. 4; diffusers' `add_noise`). */
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    const timestep = this.#timesteps[stepIndex];
+    if (timestep === undefined && stepIndex !== this.#timesteps.length) {
+      throw new RangeError(`DDIMScheduler: no step ${stepIndex}`);
+    }
+    const alpha = timestep === undefined ? this.#finalAlphaCumprod : this.#alphaAt(timestep);
+    const keep = Math.sqrt(alpha);
+    const add = Math.sqrt(1 - alpha);
+    return original.map((x, i) => keep * x + add * (noise[i] ?? 0));
+  }
+
   /** σ_t²/η² of eq. 16: (1 − ᾱ_{t−1})/(1 − ᾱ_t) · (1 − ᾱ_t/ᾱ_{t−1}). */
   variance(timestep: number, prevTimestep: number): number {
     const alphaProdPrev = prevTimestep >= 0 ? this.#alphaAt(prevTimestep) : this.#finalAlphaCumprod;

@@ -315,6 +315,16 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     return output;
   }
 
+  /** VP form from σ: α_t = 1/√(σ²+1), σ_t = σ·α_t, x = α_t·x₀ + σ_t·ε (diffusers' `add_noise`). */
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    const sigma = this.#sigmas[stepIndex];
+    if (sigma === undefined)
+      throw new RangeError(`DPMSolverMultistepScheduler: no σ for step ${stepIndex}`);
+    const alphaT = 1 / Math.sqrt(sigma * sigma + 1);
+    const sigmaT = sigma * alphaT;
+    return original.map((x, i) => alphaT * x + sigmaT * (noise[i] ?? 0));
+  }
+
   #currentIndex(timestep: number): number {
     this.#stepIndex ??= findStepIndex(
       "DPMSolverMultistepScheduler",

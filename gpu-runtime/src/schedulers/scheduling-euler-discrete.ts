@@ -189,6 +189,12 @@ export class EulerDiscreteScheduler implements Scheduler {
     return { prevSample, predOriginalSample };
   }
 
+  /** VE form: x = x₀ + σ·ε (diffusers' `EulerDiscreteScheduler.add_noise`). */
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    const sigma = this.#sigmaAt(stepIndex);
+    return original.map((x, i) => x + sigma * (noise[i] ?? 0));
+  }
+
   #maxTrainSigma(): number {
     return Math.fround(this.#trainSigmas[this.#trainSigmas.length - 1] ?? 0);
   }

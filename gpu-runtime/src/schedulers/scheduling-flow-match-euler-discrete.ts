@@ -140,6 +140,13 @@ export class FlowMatchEulerDiscreteScheduler implements Scheduler {
     return sample.map((x, i) => Math.fround(sigma * (noise[i] ?? 0)) + Math.fround(keep * x));
   }
 
+  /** {@link scaleNoise} by step index: x_σ = σ·ε + (1 − σ)·x₀, clean after the last step. */
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    const sigma = this.#sigmaAt(stepIndex);
+    const keep = Math.fround(1 - sigma);
+    return original.map((x, i) => Math.fround(sigma * (noise[i] ?? 0)) + Math.fround(keep * x));
+  }
+
   /** Euler on dx/dσ = v: x_{σ'} = x_σ + (σ' − σ)·v. Deterministic, so `random` is not used. */
   step(
     modelOutput: Float32Array,

@@ -90,13 +90,14 @@ describe("loadBundle", { timeout: 60_000 }, () => {
     if (!imageToText || !similarity) throw new Error("no captioner or towers");
     expect(textToImage?.decoders).toEqual(["vae", "consistency"]);
     expect(upsampler).toBeDefined();
+    expect(bundle.vaeEncoder?.latentChannels).toBe(4);
     expect(bundle.generationDefaults).toMatchObject({ steps: 20, scheduler: "euler" });
 
     expect(imageToText.keys.imageEncoder).toBe("limner-mini/captioner_image_encoder");
     expect(similarity.keys.imageEncoder).toBe(imageToText.keys.imageEncoder);
-    // One session per ONNX file of the bundle: 3 captioner + 4 image + 2 upsampler graphs.
-    expect(loaded).toHaveLength(9);
-    expect(new Set(loaded).size).toBe(9);
+    // One session per ONNX file of the bundle: 3 captioner + 5 image + 2 upsampler graphs.
+    expect(loaded).toHaveLength(10);
+    expect(new Set(loaded).size).toBe(10);
     expect(loaded.filter((key) => key.endsWith("captioner_image_encoder"))).toHaveLength(1);
 
     // Both pipelines run on the shared session.
@@ -112,7 +113,7 @@ describe("loadBundle", { timeout: 60_000 }, () => {
     await bundle.dispose();
     expect(sorted(released)).toEqual(sorted(loaded));
     await bundle.dispose();
-    expect(released).toHaveLength(9);
+    expect(released).toHaveLength(10);
     await expectGone(loaded);
   });
 
@@ -129,6 +130,7 @@ describe("loadBundle", { timeout: 60_000 }, () => {
         "upsampler_decoder",
         "upsampler_encoder",
         "vae_decoder",
+        "vae_encoder",
       ].map((c) => `tiny-dispose/${c}`),
     );
     await Promise.all([bundle.dispose(), bundle.dispose()]);
@@ -246,6 +248,7 @@ describe("BundleManifest", () => {
   it("refuses a default consistency decoder the bundle lacks, and buckets the VAE cannot fit", () => {
     const manifest = limnerMini();
     delete manifest.components.consistency_decoder;
+    delete manifest.components.vae_encoder;
     manifest.generation.defaults.decoder = "consistency";
     manifest.components.vae_decoder.downsample_factor = 16;
     manifest.buckets = [{ name: "odd", width: 120, height: 128 }];
@@ -253,6 +256,24 @@ describe("BundleManifest", () => {
     expect(messages).toEqual([
       "the default decoder is 'consistency' but there is no consistency_decoder",
       "odd (120×128) is not a multiple of the VAE's downsample_factor 16",
+    ]);
+  });
+
+  it("takes the vae_encoder as optional, but only in the vae_decoder's latent space", () => {
+    const without = limnerMini();
+    delete without.components.vae_encoder;
+    expect(BundleManifest.safeParse(without).success).toBe(true);
+
+    const other = limnerMini();
+    other.components.vae_encoder.latent_channels = 16;
+    expect(BundleManifest.safeParse(other).error?.issues.map((i) => i.message)).toEqual([
+      "16 differs from the vae_decoder's 4",
+    ]);
+    const alone = limnerMini();
+    delete alone.components.vae_decoder;
+    delete alone.components.denoiser;
+    expect(BundleManifest.safeParse(alone).error?.issues.map((i) => i.message)).toEqual([
+      "a vae_encoder needs the vae_decoder of its latent space",
     ]);
   });
 });

@@ -37,7 +37,7 @@ describe("discoverModels", () => {
     mkdirSync(join(dir, "not-a-model"));
     const models = discoverModels(dir).map((b) => b.info);
     expect(models.map((m) => m.id)).toEqual(["alpha", "zeta"]);
-    expect(models[0]).toMatchObject({ capabilities: ["generate", "upsample"] });
+    expect(models[0]).toMatchObject({ capabilities: ["generate", "upsample", "edit"] });
     expect(models[1]).toMatchObject({ capabilities: ["caption", "score"], version: "1.0.0" });
     expect(models[0]?.buckets.map((b) => b.name)).toEqual(["square", "landscape", "portrait"]);
     expect(models[0]?.created).toBeGreaterThan(1_700_000_000);

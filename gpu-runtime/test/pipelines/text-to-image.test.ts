@@ -99,7 +99,7 @@ describe("tiny-limner from model.json", () => {
     const pipeline = pipelineOf(limner);
     expect(pipeline.decoders).toEqual(["vae", "consistency"]);
     expect([pipeline.latentChannels, pipeline.vaeScaleFactor]).toEqual([4, 8]);
-    expect(limner.info.capabilities).toEqual(["generate", "upsample"]);
+    expect(limner.info.capabilities).toEqual(["generate", "upsample", "edit"]);
     expect(limner.upsampler).toBeDefined();
   });
 

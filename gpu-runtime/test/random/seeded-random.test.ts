@@ -86,6 +86,20 @@ describe("SeededRandom", () => {
     expect(SeededRandom.forRequest(seed, 1).randn(8)).not.toEqual(new SeededRandom(seed).randn(8));
   });
 
+  it("gives every (seed, image index) pair its own noise: s+1's image 0 is not s's image 1", () => {
+    const seen = new Map<string, string>();
+    for (let seed = 0; seed < 16; seed++) {
+      for (let index = 0; index < 4; index++) {
+        const draw = SeededRandom.forRequest(seed, index).randn(8).join(",");
+        expect(seen.get(draw)).toBeUndefined();
+        seen.set(draw, `${seed}/${index}`);
+        // Deterministic: the pair alone names the stream.
+        expect(SeededRandom.forRequest(seed, index).randn(8).join(",")).toBe(draw);
+      }
+    }
+    expect(seen.size).toBe(64);
+  });
+
   it("forks independent streams that do not depend on how much the parent has drawn", () => {
     const parent = SeededRandom.forRequest(99, 1);
     const early = parent.fork(1).randn(16);

@@ -108,11 +108,78 @@ describe("generate", () => {
     expect(c.result.images[0]?.b64).not.toBe(a.result.images[0]?.b64);
   });
 
-  it("numbers the seeds of n images, each equal to its own n=1 render", async () => {
+  it("keys image k of seed s by (s, k): image 0 is the n=1 render, image 1 is not seed s+1's", async () => {
     const many = await collect(rt, request({ seed: 100, n: 2 }));
-    expect(many.result.images.map((i) => i.seed)).toEqual([100, 101]);
-    const second = await collect(rt, request({ seed: 101 }));
-    expect(await pixels(many.result, 1)).toEqual(await pixels(second.result));
+    expect(many.result.images.map((i) => [i.seed, i.index])).toEqual([
+      [100, 0],
+      [100, 1],
+    ]);
+    const first = await collect(rt, request({ seed: 100 }));
+    expect(await pixels(many.result, 0)).toEqual(await pixels(first.result));
+    // Before: image 1 of seed 100 was image 0 of seed 101, so neighbouring seeds repeated.
+    const next = await collect(rt, request({ seed: 101 }));
+    expect(await pixels(many.result, 1)).not.toEqual(await pixels(next.result));
+    expect(await pixels(many.result, 1)).not.toEqual(await pixels(many.result, 0));
+    // Image 1 depends only on (seed, 1), not on how many images were asked for.
+    const three = await collect(rt, request({ seed: 100, n: 3 }));
+    expect(await pixels(three.result, 1)).toEqual(await pixels(many.result, 1));
+  });
+
+  it("sends exactly the counted previews: decoded x0 estimates, encoded like the image", async () => {
+    const { events, result } = await collect(
+      rt,
+      request({
+        steps: 6,
+        previews: 2,
+        bucket: "landscape",
+        outputSize: { width: 1536, height: 1024 },
+        outputFormat: "jpeg",
+        outputCompression: 60,
+      }),
+    );
+    const previews = events.filter((e) => e.type === "progress" && e.preview !== undefined);
+    expect(previews.map((e) => e.type === "progress" && [e.step, e.previewIndex])).toEqual([
+      // ⌈i·6/3⌉ for i = 1, 2: a third and two thirds of the way.
+      [2, 0],
+      [4, 1],
+    ]);
+    const decoded = await Promise.all(
+      previews.map(async (e) => {
+        const bytes = Buffer.from(e.type === "progress" ? (e.preview ?? "") : "", "base64");
+        const meta = await sharp(bytes).metadata();
+        return {
+          meta: [meta.format, meta.width, meta.height],
+          raw: await sharp(bytes).raw().toBuffer(),
+        };
+      }),
+    );
+    for (const { meta } of decoded) expect(meta).toEqual(["jpeg", 1536, 1024]);
+    expect(decoded[0]?.raw).not.toEqual(decoded[1]?.raw);
+    // Previews are side products: the final image is the one an unpreviewed request gets.
+    const plain = await collect(
+      rt,
+      request({
+        steps: 6,
+        bucket: "landscape",
+        outputSize: { width: 1536, height: 1024 },
+        outputFormat: "jpeg",
+        outputCompression: 60,
+      }),
+    );
+    expect(result.images[0]?.b64).toBe(plain.result.images[0]?.b64);
+  });
+
+  it("maps quality to steps and decoder, and reports usage in tokens", async () => {
+    const low = await collect(rt, request({ steps: undefined, quality: "low" }));
+    const medium = await collect(rt, request({ steps: undefined, quality: "medium" }));
+    expect(low.result.steps).toBe(Math.ceil(medium.result.steps / 2));
+    expect(low.result.decoder).toBe("vae");
+    const { result } = await collect(rt, request({ n: 2, negativePrompt: "green" }));
+    // 64×64 bucket, 8× VAE: 8×8 latent cells per image.
+    expect(result.usage.latentTokens).toBe(2 * 8 * 8);
+    const alone = await collect(rt, request({ n: 2 }));
+    expect(result.usage.textTokens).toBeGreaterThan(alone.result.usage.textTokens);
+    expect(alone.result.usage.textTokens).toBeGreaterThan(2);
   });
 
   it("batches concurrent requests, and batched images equal unbatched ones", async () => {

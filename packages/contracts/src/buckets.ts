@@ -15,6 +15,25 @@ export const ImageSize = z.enum(["1024x1024", "1792x1024", "1024x1792"]);
 /** One of the {@link ImageSize} values. */
 export type ImageSize = z.infer<typeof ImageSize>;
 
+/**
+ * The `size` values of the gpt-image models (openai-node `ImageGenerateParams`): 1:1, 3:2, 2:3,
+ * and `auto`, which lets the model choose (Limner: `1024x1024`, see {@link resolveGptImageSize}).
+ */
+export const GptImageSize = z.enum(["auto", "1024x1024", "1536x1024", "1024x1536"]);
+/** One of the {@link GptImageSize} values. */
+export type GptImageSize = z.infer<typeof GptImageSize>;
+
+/** A concrete pixel size of either surface (never `auto`). */
+export type ApiImageSize = ImageSize | Exclude<GptImageSize, "auto">;
+
+/**
+ * The size `auto` renders at. The text alone gives no aspect ratio to prefer, and the square
+ * bucket is the one every model is trained at, so `auto` is square.
+ */
+export function resolveGptImageSize(size: GptImageSize): Exclude<GptImageSize, "auto"> {
+  return size === "auto" ? "1024x1024" : size;
+}
+
 /** All {@link ImageSize} values, square first. */
 export const IMAGE_SIZES: readonly ImageSize[] = Object.freeze([...ImageSize.options]);
 
@@ -65,10 +84,11 @@ export function parseSize(size: string): { width: number; height: number } {
  * @example
  * ```ts
  * bucketForSize("1792x1024").name; // "landscape"
+ * bucketForSize("1536x1024").name; // "landscape" (3:2 is nearer 7:4 than 1:1)
  * ```
  */
 export function bucketForSize(
-  size: ImageSize,
+  size: ApiImageSize,
   buckets: readonly AspectBucket[] = DEFAULT_BUCKETS,
 ): AspectBucket {
   const { width, height } = parseSize(size);
@@ -114,7 +134,7 @@ export function closestBucket(
  * upscaleFactor("1024x1024", DEFAULT_BUCKETS[0]); // 8
  * ```
  */
-export function upscaleFactor(size: ImageSize, bucket: AspectBucket): number {
+export function upscaleFactor(size: ApiImageSize, bucket: AspectBucket): number {
   const { width, height } = parseSize(size);
   return Math.max(width / bucket.width, height / bucket.height);
 }

@@ -89,7 +89,10 @@ export const ERROR_CODES = Object.freeze({
   // The body did not arrive in time (a slow or stalled client): the connection is not held.
   request_timeout: { status: 408, type: "invalid_request_error" },
   payload_too_large: { status: 413, type: "invalid_request_error" },
-  unsupported_media_type: { status: 415, type: "invalid_request_error" },
+  // OpenAI answers 400 for an upload that is not an image it accepts (never 415), with these
+  // codes: one whose header is not PNG, JPEG or WebP; one that could not be decoded.
+  invalid_image_format: { status: 400, type: "invalid_request_error" },
+  invalid_image_file: { status: 400, type: "invalid_request_error" },
   rate_limit_exceeded: { status: 429, type: "rate_limit_error" },
   // nginx's 499: the client hung up. Never seen by that client; recorded as "cancelled".
   client_closed_request: { status: 499, type: "invalid_request_error" },

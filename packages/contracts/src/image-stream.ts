@@ -11,8 +11,8 @@
  * @module
  */
 import { z } from "zod";
-import { ImageSize } from "./buckets";
-import { ImageGenerationMetadata, ImageQuality, OutputFormat } from "./images";
+import { ImageBackground } from "./gpt-image-request";
+import { ImageGenerationMetadata, ImageUsage, OutputFormat } from "./images";
 
 /** The request is waiting behind `position` others on the runtime. */
 export const ImageQueuedEvent = z.object({
@@ -31,16 +31,21 @@ export const ImageProgressEvent = z.object({
 /** The parsed shape of {@link ImageProgressEvent}. */
 export type ImageProgressEvent = z.infer<typeof ImageProgressEvent>;
 
-// The fields OpenAI puts on both image events; `background` is always `opaque` here.
+// The fields OpenAI puts on both image events, echoing the request (dall-e-3's or gpt-image's
+// values); the images themselves are always opaque.
 const imageEventFields = {
   created_at: z.int(),
-  size: ImageSize,
-  quality: ImageQuality,
-  background: z.literal("opaque"),
+  size: z.enum(["1024x1024", "1792x1024", "1024x1792", "1536x1024", "1024x1536", "auto"]),
+  quality: z.enum(["standard", "hd", "low", "medium", "high", "auto"]),
+  background: ImageBackground,
   output_format: OutputFormat,
 };
 
-/** A low-resolution preview of the image while it is being denoised. */
+/**
+ * A preview of the image while it is being denoised: the decoded estimate of the clean image at
+ * one step, at the requested size and `output_format`. A gpt-image request asks for
+ * `partial_images` of them, numbered from 0 by `partial_image_index`.
+ */
 export const ImagePartialImageEvent = z.object({
   type: z.literal("image_generation.partial_image"),
   b64_json: z.string(),
@@ -60,6 +65,8 @@ export const ImageCompletedEvent = z.object({
   url: z.string().optional(),
   revised_prompt: z.string().optional(),
   ...imageEventFields,
+  /** gpt-image requests only, as OpenAI sends it: the whole request's token usage. */
+  usage: ImageUsage.optional(),
   limner: ImageGenerationMetadata.optional(),
 });
 /** The parsed shape of {@link ImageCompletedEvent}. */

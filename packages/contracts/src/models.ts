@@ -18,6 +18,8 @@ export const Model = z.object({
   created: z.int(),
   owned_by: z.string(),
   capabilities: z.array(z.string()).optional(),
+  /** For an OpenAI model id the deployment maps (`dall-e-3`, `gpt-image-1`, ...): the model it serves. */
+  alias_of: z.string().optional(),
 });
 /** The parsed shape of {@link Model}. */
 export type Model = z.infer<typeof Model>;
@@ -91,6 +93,10 @@ export function capabilitiesOf(manifest: Pick<ModelManifest, "components">): str
   for (const [prefix, capability] of CAPABILITY_BY_KIND) {
     if (found.includes(capability)) continue;
     if (kinds.some((kind) => kind.startsWith(prefix))) found.push(capability);
+  }
+  // Image-to-image needs the generator and a VAE encoder to bring images into its latent space.
+  if (found.includes("generate") && kinds.some((kind) => kind.startsWith("vae-encoder"))) {
+    found.push("edit");
   }
   return found;
 }

@@ -17,7 +17,23 @@ const Seed = z
   .min(0)
   .max(2 ** 32 - 1);
 
-/** One text-to-image request; `n` images share the prompt and use seeds `seed`, `seed+1`, …. */
+/**
+ * How much compute an image gets: dall-e-3's `standard` / `hd` and gpt-image's
+ * `low` / `medium` / `high` / `auto`. The runtime maps each to steps and decoder from the
+ * model's defaults (docs/runtime.md): low = half the steps with the VAE, standard = medium =
+ * auto = the defaults, hd = high = double the steps with the consistency decoder when present.
+ */
+export const GenerationQuality = z.enum(["standard", "hd", "low", "medium", "high", "auto"]);
+export type GenerationQuality = z.infer<typeof GenerationQuality>;
+
+/** Most previews one request may ask for by count (`previews: <number>`). */
+export const MAX_PREVIEWS = 8;
+
+/**
+ * One text-to-image request. Its `n` images share the prompt and the seed; image k draws its
+ * noise from the Philox stream keyed by (seed, k), so no two (seed, k) pairs share noise and
+ * image 0 is the image an `n = 1` request with that seed gets.
+ */
 export const GenerateInput = z.strictObject({
   /** The edge's request id: a retried request with the same id is not generated twice. */
   requestId: z.string().min(1).max(128),
@@ -32,16 +48,23 @@ export const GenerateInput = z.strictObject({
     .object({ width: z.int().min(8).max(4096), height: z.int().min(8).max(4096) })
     .optional(),
   steps: z.int().min(1).max(100).optional(),
-  /** dall-e-3's `quality`: `hd` doubles the model's default steps and prefers its best decoder. */
-  quality: z.enum(["standard", "hd"]).default("standard"),
+  /** See {@link GenerationQuality}; explicit `steps` / `decoder` override it. */
+  quality: GenerationQuality.default("standard"),
   guidanceScale: z.number().min(0).max(30).optional(),
   /** Chosen by the runtime (and reported) when absent. */
   seed: Seed.optional(),
   decoder: Decoder.optional(),
   scheduler: SchedulerName.optional(),
   outputFormat: OutputFormat.default("png"),
-  /** Send a small preview image with each progress event (costs one VAE-free latent preview). */
-  previews: z.boolean().default(false),
+  /** Encoder quality 0–100 for `jpeg` / `webp` (fixed settings when absent). */
+  outputCompression: z.int().min(0).max(100).optional(),
+  /**
+   * Previews on progress events. `true`: a latent-resolution PNG every few steps (no decoder
+   * call). A number k: exactly min(k, steps) previews at steps spread evenly over the run, each
+   * the decoded x₀ estimate of image 0 at that step, encoded like the final image (format,
+   * size), numbered by `previewIndex`.
+   */
+  previews: z.union([z.boolean(), z.int().min(0).max(MAX_PREVIEWS)]).default(false),
   /** Milliseconds the caller will wait; the request is abandoned (and stops computing) after. */
   deadlineMs: z.int().positive().max(3_600_000).optional(),
 });
@@ -54,7 +77,10 @@ export const GeneratedImage = z.object({
   mimeType: z.string(),
   width: z.int(),
   height: z.int(),
+  /** The request's seed; with `index` it names the image's noise stream. */
   seed: Seed,
+  /** The image's position in the request (0 for the first). */
+  index: z.int().nonnegative(),
 });
 export type GeneratedImage = z.infer<typeof GeneratedImage>;
 
@@ -70,13 +96,27 @@ export const GenerateResult = z.object({
   scheduler: SchedulerName,
   /** Stage timings in milliseconds: queue, inference (text + denoise + decode), text, denoise, decode, encode, total. */
   timingsMs: z.record(z.string(), z.number()),
+  /**
+   * What the request consumed: `textTokens` the tokenizer gave the text encoder for the prompt
+   * and the negative prompt (after truncation, without padding), `latentTokens` the latent cells
+   * denoised over all images (n × width/8 × height/8 for an 8× VAE).
+   */
+  usage: z.object({ textTokens: z.int().nonnegative(), latentTokens: z.int().nonnegative() }),
 });
 export type GenerateResult = z.infer<typeof GenerateResult>;
 
 /** What `generate` streams: queue position, per-step progress, then the result. */
 export type GenerateEvent =
   | { type: "queued"; position: number }
-  | { type: "progress"; step: number; totalSteps: number; preview?: string }
+  | {
+      type: "progress";
+      step: number;
+      totalSteps: number;
+      /** Base64 of the preview image (see `GenerateInput.previews`). */
+      preview?: string;
+      /** With counted previews: 0 for the first preview of the request, then 1, 2, …. */
+      previewIndex?: number;
+    }
   | { type: "completed"; result: GenerateResult };
 
 export const RuntimeCaptionInput = z.strictObject({
@@ -175,3 +215,61 @@ export const RuntimeScoreResult = z.object({
   scores: CompBenchScores,
 });
 export type RuntimeScoreResult = z.infer<typeof RuntimeScoreResult>;
+
+/**
+ * One image-to-image request (`edit`): the edge's `/v1/images/edits` and `/v1/images/variations`.
+ * Images travel as base64 and are checked from their header before any decoding, as captions'.
+ */
+export const EditInput = z.strictObject({
+  /** The edge's request id: a retried request with the same id is not run twice. */
+  requestId: z.string().min(1).max(128),
+  model: z.string().min(1),
+  /** The image to edit (base64 or a `data:image/…;base64,` URL). */
+  image: z.string().min(1),
+  /** Fully transparent pixels (alpha 0) mark the region to edit; the image's own alpha without it. */
+  mask: z.string().min(1).optional(),
+  /** Further images (gpt-image's `image[]`): each one's short caption is appended to the prompt. */
+  references: z.array(z.string().min(1)).max(15).default([]),
+  /** Absent: the image's descriptive caption is the prompt (a variation). */
+  prompt: z.string().min(1).max(MAX_PROMPT_LENGTH).optional(),
+  negativePrompt: z.string().max(MAX_PROMPT_LENGTH).default(""),
+  n: z.int().min(1).max(4).default(1),
+  /**
+   * 0 keeps the image, 1 redraws it from pure noise. Absent: 1 inside an edit region (a mask,
+   * or the image's transparent pixels: that region is replaced), else `DEFAULT_EDIT_STRENGTH`.
+   */
+  strength: z.number().min(0).max(1).optional(),
+  /** Final image size; absent means the input image's own size. */
+  outputSize: z
+    .object({ width: z.int().min(8).max(4096), height: z.int().min(8).max(4096) })
+    .optional(),
+  steps: z.int().min(1).max(100).optional(),
+  /** As for `generate` ({@link GenerationQuality}); explicit `steps` / `decoder` override it. */
+  quality: GenerationQuality.default("standard"),
+  guidanceScale: z.number().min(0).max(30).optional(),
+  /** Image k of the request draws its noise from the stream keyed by (seed, k), as `generate`. */
+  seed: Seed.optional(),
+  decoder: Decoder.optional(),
+  scheduler: SchedulerName.optional(),
+  outputFormat: OutputFormat.default("png"),
+  outputCompression: z.int().min(0).max(100).optional(),
+  /** As for `generate`: `true` latent previews every few steps, k: k previews spread evenly. */
+  previews: z.union([z.boolean(), z.int().min(0).max(MAX_PREVIEWS)]).default(false),
+  deadlineMs: z.int().positive().max(3_600_000).optional(),
+});
+export type EditInput = z.output<typeof EditInput>;
+export type EditInputIn = z.input<typeof EditInput>;
+
+/** A generation's result plus the prompt the model saw (the caption, for a variation). */
+export const EditResult = GenerateResult.extend({
+  prompt: z.string(),
+  strength: z.number(),
+  /** Denoising steps actually run: `steps × strength`, rounded as diffusers' img2img does. */
+  stepsRun: z.int().nonnegative(),
+});
+export type EditResult = z.infer<typeof EditResult>;
+
+/** What `edit` streams: the same events as `generate`, ending in an {@link EditResult}. */
+export type EditEvent =
+  | Exclude<GenerateEvent, { type: "completed" }>
+  | { type: "completed"; result: EditResult };

@@ -65,6 +65,15 @@ export function parseRequestBody<S extends z.ZodType>(
   return translateIssue(issue, body);
 }
 
+/** A failed {@link ParseResult}, for checks a schema cannot express (cross-field rules). */
+export function parseFailure(
+  code: ErrorCode,
+  message: string,
+  param: string | null,
+): ParseResult<never> {
+  return failure(code, message, param);
+}
+
 function failure(code: ErrorCode, message: string, param: string | null): ParseResult<never> {
   return { ok: false, error: errorEnvelope(code, message, param), status: statusForCode(code) };
 }

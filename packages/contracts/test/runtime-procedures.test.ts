@@ -1,5 +1,10 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { type CompBenchScores, RuntimeScoreResult, type SceneGraph } from "../src/index";
+import {
+  type CompBenchScores,
+  GenerateInput,
+  RuntimeScoreResult,
+  type SceneGraph,
+} from "../src/index";
 
 const result = {
   model: "limner-mini",
@@ -80,5 +85,20 @@ describe("RuntimeScoreResult", () => {
     expectTypeOf<SceneGraph["objects"][number]["position"]["column"]>().toEqualTypeOf<
       "left" | "centre" | "right"
     >();
+  });
+});
+
+describe("GenerateInput", () => {
+  const base = { requestId: "r", model: "m", prompt: "p" };
+
+  it("takes both families' qualities, counted or periodic previews, and a compression", () => {
+    expect(GenerateInput.parse(base)).toMatchObject({ quality: "standard", previews: false });
+    for (const quality of ["standard", "hd", "low", "medium", "high", "auto"]) {
+      expect(GenerateInput.safeParse({ ...base, quality }).success).toBe(true);
+    }
+    expect(GenerateInput.parse({ ...base, previews: 2 }).previews).toBe(2);
+    expect(GenerateInput.parse({ ...base, previews: true }).previews).toBe(true);
+    expect(GenerateInput.safeParse({ ...base, previews: 9 }).success).toBe(false);
+    expect(GenerateInput.safeParse({ ...base, outputCompression: 101 }).success).toBe(false);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Starts Limner on one machine: a GPU runtime process and the edge on workerd (`wrangler dev`
- * with local D1/R2), wired together with a fresh service token. Used by `npm start` and by the
+ * with local D1/R2), wired together with a fresh service token, behind the front proxy that
+ * owns the public port (`front-proxy.ts`: it turns a client's hang-up into a cancel, which local
+ * workerd does not do for non-streaming requests). Used by `npm start` and by the
  * e2e tests, so what the tests exercise is exactly what a newcomer runs. Benchmarks can also
  * serve the edge's deploy bundle without wrangler's dev proxy (`edgeServer: "miniflare"`).
  *
@@ -14,15 +16,19 @@ import { fileURLToPath } from "node:url";
 import { type ManagedProcess, spawnManaged } from "./child-process-group";
 import { EDGE_DIR, REPO_ROOT, WRANGLER_BIN } from "./edge-paths";
 import { freePort, waitForHttp } from "./free-port";
+import { startFrontProxy } from "./front-proxy";
 import { SupervisedRuntime } from "./supervised-runtime";
 
 const RUNTIME_MAIN = join(REPO_ROOT, "gpu-runtime/src/main.ts");
-/** How many picked ports the edge tries before giving up. */
+/** How many picked ports workerd tries before giving up. */
 const EDGE_PORT_ATTEMPTS = 3;
 const SERVE_EDGE_BUNDLE = fileURLToPath(new URL("./serve-edge-bundle.ts", import.meta.url));
 
 export interface StackOptions {
-  /** Edge port; 0 picks a free one. Default 8787. */
+  /**
+   * The public port (the front proxy's, on 127.0.0.1); 0 picks a free one. Default 8787. workerd
+   * itself listens on another, free loopback port.
+   */
   edgePort?: number;
   /** Runtime port; 0 picks a free one. Default 8788. With several runtimes all pick free ports. */
   runtimePort?: number;
@@ -56,7 +62,10 @@ export interface StackOptions {
 }
 
 export interface RunningStack {
+  /** The public URL: the front proxy. */
   edgeUrl: string;
+  /** workerd's own loopback URL behind the proxy (nothing but the proxy should call it). */
+  workerdUrl: string;
   /** The first runtime's URL (see `runtimes` for all of them). */
   runtimeUrl: string;
   apiKey: string;
@@ -217,9 +226,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     // process (even an outgoing connection's local port) can take it before workerd binds it,
     // so a picked port that turns out taken is picked again.
     let edge: ManagedProcess | undefined;
-    let edgePort = options.edgePort ?? 8787;
+    let edgePort = 0;
     for (let attempt = 1; ; attempt++) {
-      if (options.edgePort === 0) edgePort = await freePort();
+      edgePort = await freePort();
       bindFailed = false;
       const candidate = await spawnEdge(edgePort);
       started.push(candidate);
@@ -232,15 +241,24 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         edge = candidate;
         break;
       } catch (error) {
-        const retry = options.edgePort === 0 && bindFailed && attempt < EDGE_PORT_ATTEMPTS;
+        const retry = bindFailed && attempt < EDGE_PORT_ATTEMPTS;
         if (!retry) throw error;
         await candidate.stop();
         onLine(`[edge] port ${edgePort} was taken before workerd bound it; picking another`);
       }
     }
-    const edgeUrl = `http://127.0.0.1:${edgePort}`;
+    const workerdUrl = `http://127.0.0.1:${edgePort}`;
+    const proxy = await startFrontProxy({
+      host: "127.0.0.1",
+      port: options.edgePort ?? 8787,
+      upstream: workerdUrl,
+      serviceToken,
+      onLine,
+    });
+    started.push({ stop: () => proxy.close() });
     return {
-      edgeUrl,
+      edgeUrl: proxy.url,
+      workerdUrl,
       runtimeUrl,
       apiKey,
       serviceToken,

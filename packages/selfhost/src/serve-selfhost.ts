@@ -2,9 +2,11 @@
  * `npm run serve:selfhost`: Limner on one box without any Cloudflare account. The edge's deploy
  * bundle runs on workerd with its D1, R2 and Durable Object storage on disk under
  * `LIMNER_DATA_DIR`, in front of one runtime this command starts on loopback (or the runtimes
- * `LIMNER_RUNTIME_URLS` names, as in infra/compose), so one port is public. Secrets are
+ * `LIMNER_RUNTIME_URLS` names, as in infra/compose), so one port is public: the front proxy's
+ * (packages/dev-stack `front-proxy.ts`), with workerd behind it on loopback — local workerd does
+ * not notice a non-streaming client hanging up, the proxy does and cancels its work. Secrets are
  * generated on first start and kept beside the data, so keys and file URLs survive restarts.
- * SIGTERM/SIGINT: the edge stops, then the runtime drains.
+ * SIGTERM/SIGINT: the proxy and the edge stop, then the runtime drains.
  *
  * Prints `limner self-host listening on <url>` once it serves.
  *
@@ -12,6 +14,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { startFrontProxy } from "@limner/dev-stack";
 import { startLocalRuntime } from "./local-runtime";
 import { REPO_ROOT_DIR } from "./repo-paths";
 import { loadEdgeSecrets } from "./selfhost-secrets";
@@ -72,8 +75,9 @@ try {
   const edge: EdgeServer = await serveEdge({
     script: await bundle,
     stateDir,
-    host: settings.host,
-    port: settings.port,
+    // Loopback, on a port the OS picks: only the front proxy calls workerd.
+    host: "127.0.0.1",
+    port: 0,
     bindings: {
       ...secrets,
       ...settings.edgeVars,
@@ -81,6 +85,14 @@ try {
     },
   });
   stops.push(() => edge.dispose());
+  const proxy = await startFrontProxy({
+    host: settings.host,
+    port: settings.port,
+    upstream: edge.url.origin,
+    serviceToken: secrets.RUNTIME_SERVICE_TOKEN,
+    onLine: log,
+  });
+  stops.push(() => proxy.close());
   log(`data in ${settings.dataDir}; admin token in ${file}`);
   console.log(`limner self-host listening on http://${settings.host}:${settings.port}`);
 } catch (error) {

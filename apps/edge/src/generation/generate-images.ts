@@ -7,31 +7,37 @@
  * @module
  */
 import type {
+  AnyImageGenerationRequest,
   GenerateEvent,
   GenerateResult,
-  ImageGenerationRequest,
   ImageGenerationResponse,
   RuntimeModel,
 } from "@limner/contracts";
-import { ApiError, apiError } from "../api-error";
 import type { EdgeBindings, EdgeConfig } from "../config";
-import { signFileUrl } from "../files/signed-url";
+import { imageLinks } from "../files/image-links";
+import { storeImages } from "../files/store-images";
 import type { AuthenticatedKey } from "../keys/api-key-store";
 import type { RuntimePool } from "../runtime/runtime-pool";
+import { streamedResult } from "../runtime/runtime-stream";
 import { upsamplePrompt } from "../upsampling/prompt-upsampling";
-import {
-  recordFailure,
-  recordStart,
-  recordSuccess,
-  type StoredFile,
-  settleAbandoned,
-} from "./generation-records";
-import { inProgress, replayGeneration } from "./generation-replay";
+import { recordStart, recordSuccess, settleAbandoned } from "./generation-records";
+import { inProgress, RUNNING, replayGeneration } from "./generation-replay";
+import { recordedAttempt } from "./recorded-attempt";
+import { requestSurface } from "./request-surface";
 import { toOpenAIResponse, toRuntimeRequest } from "./runtime-request";
 import { runtimeRequestId } from "./runtime-request-id";
 
 /** How long the edge waits for a runtime before answering 504 (generations are slow on CPU). */
 export const GENERATION_DEADLINE_MS = 5 * 60 * 1000;
+
+/**
+ * How long a retry waits for an earlier attempt with its request id before answering 409: long
+ * enough that one retry by a stock client (openai-node waits at most 60 s between tries) usually
+ * gets the image, short of the minute after which proxies commonly drop an idle request.
+ */
+const WAIT_FOR_EARLIER_ATTEMPT_MS = 45_000;
+/** How often a waiting retry looks at the earlier attempt's row (one D1 read). */
+const POLL_EARLIER_ATTEMPT_MS = 1_000;
 
 /** The request-path reconciler runs at most this often per key and isolate. */
 const RECONCILE_EVERY_MS = 30_000;
@@ -56,23 +62,33 @@ export interface GenerationContext {
 
 export interface GenerationEvents {
   onEvent?(event: Exclude<GenerateEvent, { type: "completed" }>): void;
+  /** Previews to ask the runtime for (gpt-image's `partial_images` when streaming). */
+  previews?: number;
 }
 
 export async function generateImages(
   ctx: GenerationContext,
-  request: ImageGenerationRequest,
+  request: AnyImageGenerationRequest,
   model: RuntimeModel,
   events: GenerationEvents = {},
 ): Promise<ImageGenerationResponse> {
+  const surface = requestSurface(request);
   const generationId = `gen_${crypto.randomUUID()}`;
   ctx.runtimes.logHangUp(ctx.requestId);
   // Rows of this key that a crashed or cancelled edge left running are settled first, so a
   // retry of one is not told "still running" forever.
   if (reconcileDue(ctx.apiKey.id)) await settleAbandoned(ctx.env.DB, ctx.apiKey.id);
-  // Replay, else claim the id; an attempt that lost the claim to a concurrent one is answered
-  // like a retry arriving later (409 while running, the replay once finished).
-  for (let attempt = 0; ; attempt++) {
+  // Replay, else claim the id. A retry that finds an earlier attempt alive (or loses the claim
+  // to a concurrent one) waits for it: its answer once finished, the request run here if that
+  // attempt's edge died, and 409 (which clients retry) only after a long wait.
+  const waitUntil = Date.now() + WAIT_FOR_EARLIER_ATTEMPT_MS;
+  for (;;) {
     const replayed = await replayGeneration(ctx, request, model.id);
+    if (replayed === RUNNING) {
+      if (Date.now() >= waitUntil) throw inProgress(ctx.requestId);
+      await new Promise((resolve) => setTimeout(resolve, POLL_EARLIER_ATTEMPT_MS));
+      continue;
+    }
     if (replayed) return replayed;
     const claimed = await recordStart(ctx.env.DB, {
       id: generationId,
@@ -84,13 +100,12 @@ export async function generateImages(
       n: request.n,
     });
     if (claimed) break;
-    if (attempt > 0) throw inProgress(ctx.requestId);
   }
-  try {
+  return recordedAttempt(ctx.env.DB, generationId, async () => {
     const { revisedPrompt } = await upsamplePrompt(
       {
         prompt: request.prompt,
-        style: request.style,
+        style: surface.style,
         requested: request.upsample,
         model,
         requestId: ctx.requestId,
@@ -104,31 +119,26 @@ export async function generateImages(
       revisedPrompt,
       await runtimeRequestId(ctx.apiKey.id, ctx.requestId),
       GENERATION_DEADLINE_MS,
+      events.previews,
     );
-    const result = await ctx.runtimes.call(
+    const result: GenerateResult = await ctx.runtimes.call(
       ctx.requestId,
-      async (runtime) => {
-        let completed: GenerateResult | undefined;
-        for await (const event of await runtime.generate.mutate(input)) {
-          if (event.type === "completed") completed = event.result;
-          else events.onEvent?.(event);
-        }
-        if (!completed)
-          throw apiError("upstream_error", "The GPU runtime ended the stream without a result.");
-        return completed;
-      },
+      async (runtime) => streamedResult(await runtime.generate.mutate(input), events.onEvent),
       { model: model.id },
     );
 
     const files = await storeImages(ctx.env.FILES, result);
-    const images = await Promise.all(
-      result.images.map(async (image, i) =>
-        request.response_format === "b64_json"
-          ? { b64_json: image.b64 }
-          : { url: await signFileUrl(ctx.origin, files[i]?.id ?? "", ctx.config.filesSigningKey) },
-      ),
+    const images = await imageLinks(result.images, files, surface.responseFormat, {
+      origin: ctx.origin,
+      key: ctx.config.filesSigningKey,
+    });
+    const response = toOpenAIResponse(
+      request,
+      result,
+      images,
+      revisedPrompt,
+      Math.floor(Date.now() / 1000),
     );
-    const response = toOpenAIResponse(result, images, revisedPrompt, Math.floor(Date.now() / 1000));
     await recordSuccess(ctx.env.DB, generationId, ctx.apiKey.id, {
       revisedPrompt,
       seed: result.images[0]?.seed ?? 0,
@@ -137,31 +147,5 @@ export async function generateImages(
       metadata: response.limner,
     });
     return response;
-  } catch (error) {
-    const apiCode = error instanceof ApiError ? error.envelope.error.code : "internal_error";
-    // A client that hung up cancelled its generation; that is not a failure of ours.
-    const code = apiCode === "client_closed_request" ? "cancelled" : (apiCode ?? "error");
-    await recordFailure(ctx.env.DB, generationId, code);
-    throw error;
-  }
-}
-
-async function storeImages(bucket: R2Bucket, result: GenerateResult): Promise<StoredFile[]> {
-  return Promise.all(
-    result.images.map(async (image) => {
-      const id = `img_${crypto.randomUUID()}`;
-      const bytes = Uint8Array.from(atob(image.b64), (ch) => ch.charCodeAt(0));
-      await bucket.put(`images/${id}`, bytes, {
-        httpMetadata: { contentType: image.mimeType },
-        customMetadata: { model: result.model, seed: String(image.seed) },
-      });
-      return {
-        id,
-        mimeType: image.mimeType,
-        width: image.width,
-        height: image.height,
-        bytes: bytes.byteLength,
-      };
-    }),
-  );
+  });
 }

@@ -16,31 +16,50 @@ export interface GenerationStart {
   n: number;
 }
 
+/** How often the edge invocation serving a generation stamps its row's `heartbeat_at`. */
+export const HEARTBEAT_EVERY_MS = 2_000;
+
+/**
+ * A `running` row whose heartbeat is older than this has lost the edge invocation serving it (a
+ * restart, a code reload, an eviction): five missed beats, so a busy isolate's late timers are
+ * not mistaken for a death, while a retry waiting on it takes over within seconds.
+ */
+export const STALE_AFTER_MS = 5 * HEARTBEAT_EVERY_MS;
+
+/**
+ * SQL that is true while a `running` row's attempt may still answer, at time `now` (a bound
+ * parameter). Rows written before heartbeats existed fall back to the reconciler's deadline.
+ */
+function attemptAlive(now: string): string {
+  return `COALESCE(heartbeat_at + ${STALE_AFTER_MS}, created_at + ${ABANDONED_AFTER_MS}) > ${now}`;
+}
+
+/** Whether the attempt behind a `running` row may still answer (see {@link attemptAlive}). */
+export function isAttemptAlive(
+  row: { heartbeat_at: number | null; created_at: number },
+  now = Date.now(),
+): boolean {
+  return row.heartbeat_at === null
+    ? row.created_at + ABANDONED_AFTER_MS > now
+    : row.heartbeat_at + STALE_AFTER_MS > now;
+}
+
 /**
  * Claims the request id for this key and records the generation as running. Returns false —
- * writing nothing — when a running or succeeded generation already holds the id: two attempts
- * racing past the replay check cannot both run.
+ * writing nothing — when a succeeded generation, or a running one whose attempt is alive,
+ * already holds the id: two attempts racing past the replay check cannot both run.
  */
 export async function recordStart(db: D1Database, g: GenerationStart): Promise<boolean> {
+  const now = Date.now();
   const claimed = await db
     .prepare(
-      `INSERT INTO generations (id, key_id, request_id, model, prompt, size, n, status, created_at)
-       SELECT ?, ?, ?, ?, ?, ?, ?, 'running', ?
-       WHERE NOT EXISTS (SELECT 1 FROM generations WHERE key_id = ? AND request_id = ?
-                         AND status IN ('running', 'succeeded'))`,
+      `INSERT INTO generations
+         (id, key_id, request_id, model, prompt, size, n, status, created_at, heartbeat_at)
+       SELECT ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?1, ?1
+       WHERE NOT EXISTS (SELECT 1 FROM generations WHERE key_id = ?3 AND request_id = ?4
+                         AND (status = 'succeeded' OR (status = 'running' AND ${attemptAlive("?1")})))`,
     )
-    .bind(
-      g.id,
-      g.keyId,
-      g.requestId,
-      g.model,
-      g.prompt,
-      g.size,
-      g.n,
-      Date.now(),
-      g.keyId,
-      g.requestId,
-    )
+    .bind(now, g.id, g.keyId, g.requestId, g.model, g.prompt, g.size, g.n)
     .run();
   if (claimed.meta.changes !== 1) return false;
   const day = new Date().toISOString().slice(0, 10);
@@ -126,9 +145,11 @@ export async function recordFailure(
 export const ABANDONED_AFTER_MS = 5 * 60 * 1000 + 60_000;
 
 /**
- * The reconciler: settles this key's rows left `running` past {@link ABANDONED_AFTER_MS} as
- * `failed` / `abandoned` (no answer was delivered and nothing stored). Run by the key's next
- * generation and by its `KeyAuthority`'s alarm; returns how many rows it settled.
+ * The reconciler: settles this key's `running` rows whose attempt is gone — a heartbeat older
+ * than {@link STALE_AFTER_MS}, or (rows from before heartbeats) older than
+ * {@link ABANDONED_AFTER_MS} — as `failed` / `abandoned` (no answer was delivered and nothing
+ * stored). Run by the key's next generation, by a retry that finds its id's row dead, and by the
+ * key's `KeyAuthority` alarm; returns how many rows it settled.
  */
 export async function settleAbandoned(
   db: D1Database,
@@ -137,10 +158,10 @@ export async function settleAbandoned(
 ): Promise<number> {
   const settled = await db
     .prepare(
-      `UPDATE generations SET status = 'failed', error_code = 'abandoned', finished_at = ?
-       WHERE key_id = ? AND status = 'running' AND created_at < ?`,
+      `UPDATE generations SET status = 'failed', error_code = 'abandoned', finished_at = ?1
+       WHERE key_id = ?2 AND status = 'running' AND NOT (${attemptAlive("?1")})`,
     )
-    .bind(now, keyId, now - ABANDONED_AFTER_MS)
+    .bind(now, keyId)
     .run();
   return settled.meta.changes;
 }
@@ -154,4 +175,21 @@ export async function oldestRunning(db: D1Database, keyId: string): Promise<numb
     .bind(keyId)
     .first<{ at: number | null }>();
   return row?.at ?? null;
+}
+
+/**
+ * Stamps the row's heartbeat every {@link HEARTBEAT_EVERY_MS} while its attempt runs; call the
+ * returned function when the attempt ends. The timer lives in the request's own context, so it
+ * stops exactly when the invocation serving the generation dies.
+ */
+export function keepAlive(db: D1Database, generationId: string): () => void {
+  const timer = setInterval(() => {
+    // A failed stamp is retried by the next tick; only five in a row let a retry take over, which
+    // is the intended outcome when D1 cannot be reached from this invocation any more.
+    db.prepare("UPDATE generations SET heartbeat_at = ? WHERE id = ? AND status = 'running'")
+      .bind(Date.now(), generationId)
+      .run()
+      .catch(() => undefined);
+  }, HEARTBEAT_EVERY_MS);
+  return () => clearInterval(timer);
 }

@@ -2,20 +2,23 @@
  * Idempotent generations. The SDK (and any client) sends one `x-request-id` on every retry of
  * a call; when a generation with that id already exists for the key, the edge answers from it
  * instead of generating again: a finished one is replayed from D1 and R2, a running one answers
- * 409 `request_in_progress` with `retry-after` (clients retry 409), a failed one may run again.
+ * 409 `request_in_progress` with `retry-after` (clients retry 409) while the edge invocation
+ * serving it is alive (its heartbeat, `generation-records.ts`), a failed or dead one runs again.
  * Reusing an id for a different request is refused (400 `request_id_reused`).
  *
  * @module
  */
 import {
+  type AnyImageGenerationRequest,
   ImageGenerationMetadata,
-  type ImageGenerationRequest,
   type ImageGenerationResponse,
 } from "@limner/contracts";
 import { apiError } from "../api-error";
 import { bytesToBase64 } from "../base64";
 import { signFileUrl } from "../files/signed-url";
 import type { GenerationContext } from "./generate-images";
+import { isAttemptAlive, settleAbandoned } from "./generation-records";
+import { requestSurface } from "./request-surface";
 
 interface GenerationRow {
   id: string;
@@ -24,6 +27,8 @@ interface GenerationRow {
   size: string;
   n: number;
   status: "running" | "succeeded" | "failed";
+  created_at: number;
+  heartbeat_at: number | null;
   revised_prompt: string | null;
   metadata: string | null;
   finished_at: number | null;
@@ -42,18 +47,22 @@ export function inProgress(requestId: string) {
   );
 }
 
+/** {@link replayGeneration}'s answer while an earlier attempt with the id is alive. */
+export const RUNNING = Symbol("running");
+
 /**
- * The stored answer to this request id, or `undefined` when the request should run. Throws
- * while an earlier attempt is still running, or when the id named a different request.
+ * The stored answer to this request id, {@link RUNNING} while an earlier attempt with it is
+ * alive, or `undefined` when the request should run. Throws when the id named a different
+ * request.
  */
 export async function replayGeneration(
   ctx: GenerationContext,
-  request: ImageGenerationRequest,
+  request: AnyImageGenerationRequest,
   model: string,
-): Promise<ImageGenerationResponse | undefined> {
+): Promise<ImageGenerationResponse | typeof RUNNING | undefined> {
   const row = await ctx.env.DB.prepare(
-    `SELECT id, model, prompt, size, n, status, revised_prompt, metadata, finished_at
-     FROM generations WHERE key_id = ? AND request_id = ? ORDER BY created_at DESC LIMIT 1`,
+    `SELECT id, model, prompt, size, n, status, revised_prompt, metadata, finished_at, created_at,
+       heartbeat_at FROM generations WHERE key_id = ? AND request_id = ? ORDER BY created_at DESC LIMIT 1`,
   )
     .bind(ctx.apiKey.id, ctx.requestId)
     .first<GenerationRow>();
@@ -70,7 +79,13 @@ export async function replayGeneration(
       "x-request-id",
     );
   }
-  if (row.status === "running") throw inProgress(ctx.requestId);
+  if (row.status === "running") {
+    if (isAttemptAlive(row)) return RUNNING;
+    // The attempt's edge invocation died (restart, reload, eviction): settle it and run again.
+    // Its runtime call stopped with it, and the runtime's id is the same, so nothing runs twice.
+    await settleAbandoned(ctx.env.DB, ctx.apiKey.id);
+    return undefined;
+  }
   const files = await ctx.env.DB.prepare(
     "SELECT id FROM files WHERE generation_id = ? ORDER BY rowid",
   )
@@ -78,7 +93,7 @@ export async function replayGeneration(
     .all<{ id: string }>();
   const data = await Promise.all(
     files.results.map(async ({ id }) => ({
-      ...(request.response_format === "b64_json"
+      ...(requestSurface(request).responseFormat === "b64_json"
         ? { b64_json: await storedBase64(ctx, id) }
         : { url: await signFileUrl(ctx.origin, id, ctx.config.filesSigningKey) }),
       revised_prompt: row.revised_prompt ?? request.prompt,

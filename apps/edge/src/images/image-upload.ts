@@ -15,8 +15,8 @@ export function checkUploadedImage(bytes: Uint8Array): Uint8Array {
   const header = readImageHeader(bytes);
   if (!header) {
     throw apiError(
-      "unsupported_media_type",
-      "The upload is not a PNG, JPEG or WebP image.",
+      "invalid_image_format",
+      "Invalid image: the upload is not a PNG, JPEG or WebP image.",
       "image",
     );
   }

@@ -3,10 +3,12 @@
  * The Durable Object in `keys/key-authority.ts` owns one {@link KeyWindow} per API key and calls
  * {@link admit} for every request, which is what makes check-and-count atomic.
  *
- * The window is a sliding 60 s window counted in 1 s buckets. A bucket stays counted until the
- * end of the 61st second after it, so every admitted request occupies its slot for more than
- * 60 s (60–61 s): in no 60 s span are more than `limit` requests admitted, and memory stays at
- * most 61 buckets per resource whatever the limit.
+ * The window is a sliding 60 s window counted in 1 s buckets. A bucket remembers when it last
+ * admitted something and stays counted until 60 s after that, so every admitted request
+ * occupies its slot for 60–61 s, never less: in no 60 s span are more than `limit` requests
+ * admitted, and memory stays at most 61 buckets per resource whatever the limit. Counting from
+ * the bucket's last admission (not from the end of its second) also bounds every wait by 60 s,
+ * which is what lets stock clients honour the retry hint (`rate-limit-headers.ts`).
  *
  * @module
  */
@@ -14,10 +16,9 @@
 /** The span a limit applies to. */
 export const WINDOW_MS = 60_000;
 const BUCKET_MS = 1_000;
-const BUCKETS_PER_WINDOW = WINDOW_MS / BUCKET_MS;
 
-/** `[bucket index (epoch second), amount counted in it]`, oldest first. */
-export type Bucket = [second: number, amount: number];
+/** `[bucket index (epoch second), amount counted in it, last admission (epoch ms)]`, oldest first. */
+export type Bucket = [second: number, amount: number, lastMs: number];
 
 /** What one key has been admitted recently: requests, and images produced. */
 export interface KeyWindow {
@@ -61,41 +62,39 @@ export function emptyWindow(): KeyWindow {
   return { requests: [], images: [] };
 }
 
-/** A stored window, or an empty one when `value` is not one (a first call, or an old format). */
+/** A stored window, or an empty one when `value` is not one (a first call, or garbage). */
 export function restoreWindow(value: unknown): KeyWindow {
   if (typeof value !== "object" || value === null) return emptyWindow();
   if (!("requests" in value) || !("images" in value)) return emptyWindow();
-  const { requests, images } = value;
-  return isBuckets(requests) && isBuckets(images) ? { requests, images } : emptyWindow();
+  const requests = restoreBuckets(value.requests);
+  const images = restoreBuckets(value.images);
+  return requests && images ? { requests, images } : emptyWindow();
 }
 
-function isBuckets(value: unknown): value is Bucket[] {
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (b) =>
-        Array.isArray(b) &&
-        b.length === 2 &&
-        Number.isInteger(b[0]) &&
-        Number.isInteger(b[1]) &&
-        b[1] > 0,
-    )
-  );
+function restoreBuckets(value: unknown): Bucket[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const buckets: Bucket[] = [];
+  for (const b of value) {
+    if (!Array.isArray(b) || (b.length !== 2 && b.length !== 3)) return undefined;
+    const [second, amount, lastMs] = b as unknown[];
+    if (!Number.isInteger(second) || !Number.isInteger(amount) || (amount as number) <= 0)
+      return undefined;
+    const s = second as number;
+    // Windows stored before buckets kept their last admission: assume the end of the second.
+    const last = b.length === 3 ? lastMs : s * BUCKET_MS + BUCKET_MS - 1;
+    if (!Number.isInteger(last) || Math.floor((last as number) / BUCKET_MS) !== s) return undefined;
+    buckets.push([s, amount as number, last as number]);
+  }
+  return buckets;
 }
 
-/** The first bucket still counted at `nowMs`: the current second and the 60 before it. */
-function oldestCountedSecond(nowMs: number): number {
-  return Math.floor(nowMs / BUCKET_MS) - BUCKETS_PER_WINDOW;
-}
-
-/** When bucket `second` stops being counted. */
-function expiryMs(second: number): number {
-  return (second + BUCKETS_PER_WINDOW + 1) * BUCKET_MS;
+/** When a bucket stops being counted: a full window after its last admission. */
+function expiryMs([, , lastMs]: Bucket): number {
+  return lastMs + WINDOW_MS;
 }
 
 function prune(buckets: Bucket[], nowMs: number): Bucket[] {
-  const oldest = oldestCountedSecond(nowMs);
-  return buckets.filter(([second]) => second >= oldest);
+  return buckets.filter((bucket) => expiryMs(bucket) > nowMs);
 }
 
 function used(buckets: Bucket[]): number {
@@ -105,16 +104,17 @@ function used(buckets: Bucket[]): number {
 function add(buckets: Bucket[], nowMs: number, amount: number): Bucket[] {
   const second = Math.floor(nowMs / BUCKET_MS);
   const last = buckets.at(-1);
-  if (last && last[0] === second) return [...buckets.slice(0, -1), [second, last[1] + amount]];
-  return [...buckets, [second, amount]];
+  if (last && last[0] === second)
+    return [...buckets.slice(0, -1), [second, last[1] + amount, Math.max(last[2], nowMs)]];
+  return [...buckets, [second, amount, nowMs]];
 }
 
 function resetMs(buckets: Bucket[], nowMs: number): number {
   const newest = buckets.at(-1);
-  return newest ? Math.max(0, expiryMs(newest[0]) - nowMs) : 0;
+  return newest ? Math.max(0, expiryMs(newest) - nowMs) : 0;
 }
 
-/** How long until `cost` more fits under `limit`: 0 now, `null` never. */
+/** How long until `cost` more fits under `limit`: 0 now, at most {@link WINDOW_MS}, `null` never. */
 export function waitMs(
   buckets: Bucket[],
   nowMs: number,
@@ -125,9 +125,9 @@ export function waitMs(
   const excess = used(buckets) + cost - limit;
   if (excess <= 0) return 0;
   let freed = 0;
-  for (const [second, amount] of buckets) {
-    freed += amount;
-    if (freed >= excess) return Math.max(0, expiryMs(second) - nowMs);
+  for (const bucket of buckets) {
+    freed += bucket[1];
+    if (freed >= excess) return Math.max(0, expiryMs(bucket) - nowMs);
   }
   return null;
 }

@@ -5,16 +5,55 @@
  *
  * @module
  */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { CaptionDetail, CaptionRequest, type CaptionResponse } from "@limner/contracts";
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { apiError } from "../api-error";
 import { base64ToBytes, bytesToBase64 } from "../base64";
 import { edgeConfig } from "../config";
 import type { EdgeEnv } from "../env";
 import { checkUploadedImage } from "../images/image-upload";
+import { documentedRoute } from "../openapi/documented-route";
+import {
+  API_KEY_SECURITY,
+  apiErrors,
+  apiHeaders,
+  CaptionUploadForm,
+  schemas,
+} from "../openapi/openapi-components";
 import { isMultipart, readUploadForm, readValidatedJson } from "../request-body";
 
-export const captionRoutes = new Hono<EdgeEnv>().post("/captions", async (c) => {
+const captionRoute = createRoute({
+  method: "post",
+  path: "/captions",
+  operationId: "createImageCaption",
+  tags: ["Images"],
+  summary: "Describe an image with the model's captioner (Limner extension)",
+  description:
+    "The image is checked from its header (PNG, JPEG or WebP, at most 16.7 Mpx) before anything decodes it: not an image → 400 `invalid_image_format`, too many pixels → 413.",
+  security: API_KEY_SECURITY,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: schemas.CaptionRequest },
+        "multipart/form-data": { schema: CaptionUploadForm },
+      },
+    },
+  },
+  responses: {
+    "200": {
+      description: "The caption",
+      headers: apiHeaders(),
+      content: { "application/json": { schema: schemas.CaptionResponse } },
+    },
+    ...apiErrors(),
+  },
+});
+
+export const captionRoutes = new OpenAPIHono<EdgeEnv>();
+
+documentedRoute(captionRoutes, captionRoute, async (c) => {
   let image: Uint8Array;
   let detail: CaptionDetail = "descriptive";
   let model: string | undefined;

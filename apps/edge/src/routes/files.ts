@@ -4,13 +4,47 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { apiError } from "../api-error";
 import { edgeConfig } from "../config";
 import type { EdgeEnv } from "../env";
 import { checkFileSignature } from "../files/signed-url";
+import { documentedRoute } from "../openapi/documented-route";
+import { headers, NO_SECURITY, otherErrors } from "../openapi/openapi-components";
 
-export const fileRoutes = new Hono<EdgeEnv>().get("/:id", async (c) => {
+const fileRoute = createRoute({
+  method: "get",
+  path: "/{id}",
+  operationId: "downloadFile",
+  tags: ["Files"],
+  summary: "Download a generated image through its signed URL (no API key)",
+  description:
+    "The `url` of a generated image: signed with HMAC-SHA256, valid 60 minutes, usable in an `<img>` tag. A bad signature or an expired URL → 403.",
+  security: NO_SECURITY,
+  request: {
+    params: z.object({ id: z.string().openapi({ description: "The file's id" }) }),
+    query: z.object({
+      expires: z.string().openapi({ description: "Unix seconds after which the URL is refused" }),
+      signature: z.string().openapi({ description: "The URL's signature" }),
+    }),
+  },
+  responses: {
+    "200": {
+      description: "The image",
+      headers: headers("x-request-id"),
+      content: {
+        "image/png": { schema: { type: "string", format: "binary" } },
+        "image/jpeg": { schema: { type: "string", format: "binary" } },
+        "image/webp": { schema: { type: "string", format: "binary" } },
+      },
+    },
+    ...otherErrors(),
+  },
+});
+
+export const fileRoutes = new OpenAPIHono<EdgeEnv>();
+
+documentedRoute(fileRoutes, fileRoute, async (c) => {
   const id = c.req.param("id");
   const check = await checkFileSignature(
     id,

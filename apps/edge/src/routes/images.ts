@@ -1,24 +1,20 @@
 /**
- * `POST /v1/images/generations`: dall-e-3's request, answered as JSON or — with `stream: true`
+ * `POST /v1/images/generations`: dall-e-3's or gpt-image's request (per `model`), answered as JSON or — with `stream: true`
  * — as server-sent events: the contracts' `ImageGenerationStreamEvent` union (gpt-image's
  * `image_generation.partial_image` / `image_generation.completed` plus Limner's `limner.queued`
  * and `limner.progress`).
  *
  * @module
  */
-import {
-  IMAGE_STREAM_ERROR_EVENT,
-  ImageGenerationRequest,
-  UNSUPPORTED_IMAGE_FIELDS,
-} from "@limner/contracts";
+import { IMAGE_STREAM_ERROR_EVENT } from "@limner/contracts";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { ApiError, apiError } from "../api-error";
 import { edgeConfig } from "../config";
 import type { EdgeEnv } from "../env";
 import { type GenerationContext, generateImages } from "../generation/generate-images";
+import { readGenerationRequest } from "../generation/request-surface";
 import { streamGeneration } from "../generation/stream-generation";
-import { readValidatedJson } from "../request-body";
 import { resolveModel } from "../runtime/resolve-model";
 
 /** What a generation needs from the request; REST and tRPC (`trpc/edge-router.ts`) share it. */
@@ -34,7 +30,8 @@ export function generationContext(c: Context<EdgeEnv>): GenerationContext {
 }
 
 export const imageRoutes = new Hono<EdgeEnv>().post("/generations", async (c) => {
-  const request = await readValidatedJson(c, ImageGenerationRequest, UNSUPPORTED_IMAGE_FIELDS);
+  // dall-e-3's or gpt-image's fields, per the `model` named (generation/request-surface.ts).
+  const request = await readGenerationRequest(c);
   const model = await resolveModel(c, request.model, "generate");
   const ctx = generationContext(c);
   if (!request.stream) return c.json(await generateImages(ctx, request, model));

@@ -1,153 +1,76 @@
 /**
- * `GET /openapi.json`: the HTTP API described from the same zod contracts that validate it, so
- * the document cannot drift from the behaviour.
+ * `GET /openapi.json`: the HTTP API described by the route definitions themselves
+ * (`@hono/zod-openapi` over the zod contracts). Every route file registers its definitions
+ * where it registers its handlers (`openapi/documented-route.ts`), and `app.route()` merges
+ * them, so a route and its description are one object; `test/openapi-document.test.ts` fails
+ * when a route is served that the document lacks.
  *
  * @module
  */
-import {
-  ApiKeyList,
-  CaptionRequest,
-  CaptionResponse,
-  CreatedApiKey,
-  CreateKeyRequest,
-  ErrorEnvelope,
-  ImageGenerationRequest,
-  ImageGenerationResponse,
-  ImageGenerationStreamEvent,
-  ModelList,
-  RevokedApiKey,
-  ScoreRequest,
-  ScoreResponse,
-  UpsampleRequest,
-  UpsampleResponse,
-} from "@limner/contracts";
-import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { EdgeEnv } from "../env";
+import { documentedRoute } from "../openapi/documented-route";
+import { headers, NO_SECURITY, registerComponents } from "../openapi/openapi-components";
 
-const schema = (s: z.ZodType, io: "input" | "output") =>
-  z.toJSONSchema(s, { io, unrepresentable: "any" });
-
-const json = (s: z.ZodType, io: "input" | "output") => ({
-  "application/json": { schema: schema(s, io) },
+const openApiRoute = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  operationId: "getOpenApiDocument",
+  tags: ["Meta"],
+  summary: "This document",
+  security: NO_SECURITY,
+  responses: {
+    "200": {
+      description: "The OpenAPI 3.1 document",
+      headers: headers("x-request-id"),
+      content: {
+        "application/json": { schema: z.record(z.string(), z.unknown()) },
+      },
+    },
+  },
 });
 
-const errors = {
-  "4XX": { description: "OpenAI error envelope", content: json(ErrorEnvelope, "output") },
-  "5XX": { description: "OpenAI error envelope", content: json(ErrorEnvelope, "output") },
-};
+const DESCRIPTION = `OpenAI-compatible Images API with Limner's extensions.
 
-function document(serverUrl: string) {
-  const post = (summary: string, request: z.ZodType, response: z.ZodType, events?: z.ZodType) => ({
-    post: {
-      summary,
-      requestBody: { required: true, content: json(request, "input") },
-      responses: {
-        "200": {
-          description: "OK",
-          content: {
-            ...json(response, "output"),
-            ...(events ? { "text/event-stream": { schema: schema(events, "output") } } : {}),
-          },
-        },
-        ...errors,
-      },
-    },
-  });
-  return {
+Authenticate with \`Authorization: Bearer lmn_…\`. Errors use OpenAI's envelope (\`ErrorEnvelope\`).
+Every \`/v1\` answer carries \`x-request-id\` and the \`x-ratelimit-*\` headers; a 429 carries
+\`retry-after\` / \`retry-after-ms\` (always below 60 s) when the request can pass later, or
+\`x-should-retry: false\` when it never can.`;
+
+const TAGS = [
+  { name: "Images", description: "Generation and Limner's image endpoints" },
+  { name: "Models", description: "The models this deployment serves" },
+  { name: "Prompts", description: "Prompt upsampling" },
+  { name: "Files", description: "Generated images behind signed URLs" },
+  { name: "Admin", description: "API keys (the deployment's admin token)" },
+  { name: "Health", description: "Probes" },
+  { name: "tRPC", description: "The same API as a typed tRPC router (`@limner/sdk/trpc`)" },
+  { name: "Internal", description: "Calls from the launcher, not from API clients" },
+  { name: "Meta", description: "The playground and this document" },
+];
+
+/** The document for `app`'s registered routes, served from `serverUrl`. */
+export function openApiDocument(app: OpenAPIHono<EdgeEnv>, serverUrl: string) {
+  return app.getOpenAPI31Document({
     openapi: "3.1.0",
-    info: {
-      title: "Limner API",
-      version: "1.0.0",
-      description:
-        "OpenAI-compatible Images API with Limner's extensions. Authenticate with `Authorization: Bearer lmn_…`.",
-    },
+    info: { title: "Limner API", version: "1.0.0", description: DESCRIPTION },
     servers: [{ url: serverUrl }],
-    components: {
-      securitySchemes: {
-        bearer: { type: "http", scheme: "bearer" },
-        admin: { type: "http", scheme: "bearer", description: "The deployment's admin token" },
-      },
-    },
-    security: [{ bearer: [] }],
-    paths: {
-      "/v1/images/generations": post(
-        "Generate images (dall-e-3 fields + Limner extensions); `stream: true` answers server-sent events, one `ImageGenerationStreamEvent` per `data:`",
-        ImageGenerationRequest,
-        ImageGenerationResponse,
-        ImageGenerationStreamEvent,
-      ),
-      "/v1/images/captions": post(
-        "Caption an image (JSON base64; multipart `file` also accepted)",
-        CaptionRequest,
-        CaptionResponse,
-      ),
-      "/v1/images/scores": post(
-        "Score an image against a prompt: the runtime's judge reads its scene graph back; T2I-CompBench-style binding, counting and spatial scores, and the image-text similarity (JSON base64; multipart `file` + `prompt` also accepted)",
-        ScoreRequest,
-        ScoreResponse,
-      ),
-      "/v1/prompts/upsample": post(
-        "Rewrite a short prompt into a descriptive one",
-        UpsampleRequest,
-        UpsampleResponse,
-      ),
-      "/v1/models": {
-        get: {
-          summary: "List models",
-          responses: {
-            "200": { description: "OK", content: json(ModelList, "output") },
-            ...errors,
-          },
-        },
-      },
-      "/admin/keys": {
-        post: {
-          summary: "Mint an API key (admin token); the secret is in this answer only",
-          security: [{ admin: [] }],
-          requestBody: { required: true, content: json(CreateKeyRequest, "input") },
-          responses: {
-            "201": { description: "Created", content: json(CreatedApiKey, "output") },
-            ...errors,
-          },
-        },
-        get: {
-          summary: "List API keys (admin token), without secrets",
-          security: [{ admin: [] }],
-          responses: {
-            "200": { description: "OK", content: json(ApiKeyList, "output") },
-            ...errors,
-          },
-        },
-      },
-      "/admin/keys/{id}": {
-        delete: {
-          summary: "Revoke an API key (admin token; idempotent)",
-          security: [{ admin: [] }],
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-          responses: {
-            "200": { description: "Revoked", content: json(RevokedApiKey, "output") },
-            ...errors,
-          },
-        },
-      },
-      "/v1/files/{id}": {
-        get: {
-          summary: "Download a generated image through its signed URL (no API key)",
-          security: [],
-          parameters: ["id", "expires", "signature"].map((name) => ({
-            name,
-            in: name === "id" ? "path" : "query",
-            required: true,
-            schema: { type: "string" },
-          })),
-          responses: { "200": { description: "The image" }, ...errors },
-        },
-      },
-    },
-  };
+    security: [{ apiKey: [] }],
+    tags: TAGS,
+  });
 }
 
-export const openApiRoutes = new Hono<EdgeEnv>().get("/openapi.json", (c) =>
-  c.json(document(new URL(c.req.url).origin)),
-);
+/**
+ * Adds the shared components and `GET /openapi.json` to the app. Call it on the top-level app:
+ * its registry is where every mounted route file's definitions end up.
+ */
+export function serveOpenApiDocument(app: OpenAPIHono<EdgeEnv>): void {
+  registerComponents(app.openAPIRegistry);
+  // Built once per isolate (the routes cannot change after start-up); only the server differs.
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  documentedRoute(app, openApiRoute, (c) => {
+    const origin = new URL(c.req.url).origin;
+    document ??= openApiDocument(app, origin);
+    return c.json({ ...document, servers: [{ url: origin }] });
+  });
+}

@@ -1,11 +1,12 @@
 /**
- * The playground's HTML: one self-contained page (no build step, no external assets) that
- * calls the public API exactly as any client would, streaming progress over SSE. The event names
- * come from the contracts, so the page cannot drift from the stream it reads.
+ * The playground's markup. The page is static — no build step, no external assets: its styles
+ * and ES modules are served by the edge under `/playground/` (`routes/playground.ts`), and the
+ * script calls the public API exactly as any client would. Options that depend on the wire
+ * format (sizes, qualities, decoders, caption detail) are filled in by the script from
+ * `/playground/wire.js`, which is generated from the contracts.
  *
  * @module
  */
-import { IMAGE_STREAM_ERROR_EVENT, IMAGE_STREAM_EVENT_TYPES } from "@limner/contracts";
 
 export const PLAYGROUND_HTML = `<!doctype html>
 <html lang="en">
@@ -13,128 +14,124 @@ export const PLAYGROUND_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Limner playground</title>
-<style>
-  :root { font-family: system-ui, sans-serif; color: #1d1d1f; background: #f5f5f7; }
-  main { max-width: 760px; margin: 2rem auto; padding: 0 1rem; }
-  h1 { font-size: 1.5rem; margin-bottom: 0.25rem; }
-  form { display: grid; gap: 0.75rem; background: #fff; padding: 1rem; border-radius: 12px; }
-  label { display: grid; gap: 0.25rem; font-size: 0.9rem; }
-  textarea, input, select, button { font: inherit; padding: 0.5rem; border-radius: 8px; border: 1px solid #ccc; }
-  .row { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
-  .row label { display: flex; gap: 0.4rem; align-items: center; }
-  button { background: #0b57d0; color: #fff; border: none; cursor: pointer; }
-  button:disabled { opacity: 0.6; cursor: progress; }
-  #status { min-height: 1.5rem; margin: 1rem 0 0.5rem; }
-  #error { color: #b3261e; }
-  #revised { font-style: italic; }
-  img { max-width: 100%; border-radius: 12px; background: #ddd; image-rendering: pixelated; }
-  progress { width: 100%; }
-</style>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/playground/styles.css">
+<script type="module" src="/playground/app.js"></script>
 </head>
 <body>
-<main>
-  <h1>Limner playground</h1>
-  <p>Generate with this deployment's model through the OpenAI-compatible API.</p>
-  <form id="form">
-    <label>API key <input id="key" type="password" autocomplete="off" placeholder="lmn_…" required></label>
-    <label>Prompt <textarea id="prompt" rows="3" maxlength="4000" required>a red star above a blue circle</textarea></label>
-    <div class="row">
-      <label>Size
-        <select id="size">
-          <option value="1024x1024">1024×1024 (1:1)</option>
-          <option value="1792x1024">1792×1024 (7:4)</option>
-          <option value="1024x1792">1024×1792 (4:7)</option>
-        </select>
-      </label>
-      <label><input id="upsample" type="checkbox" checked> Upsample prompt</label>
-      <button id="go" type="submit">Generate</button>
+<header>
+  <h1>Limner <span>playground</span></h1>
+  <div class="key">
+    <label class="inline" for="key">API key</label>
+    <input id="key" type="password" autocomplete="off" placeholder="lmn_…" aria-label="API key">
+    <button id="key-toggle" type="button" class="small" aria-label="Show the key">Show</button>
+  </div>
+</header>
+<div class="layout">
+  <aside>
+    <div class="tabs" role="tablist">
+      <button type="button" role="tab" id="tab-generate" aria-controls="form" aria-selected="true">Generate</button>
+      <button type="button" role="tab" id="tab-edit" aria-controls="edit-form" aria-selected="false">Edit</button>
+      <button type="button" role="tab" id="tab-caption" aria-controls="caption-form" aria-selected="false">Caption</button>
     </div>
-  </form>
-  <div id="status" role="status" aria-live="polite"></div>
-  <progress id="progress" value="0" max="1" hidden></progress>
-  <p id="error" role="alert"></p>
-  <p id="revised"></p>
-  <img id="image" alt="" hidden>
-</main>
-<script type="module">
-  const $ = (id) => document.getElementById(id);
-  $("key").value = localStorage.getItem("limner-key") ?? "";
 
-  function show(text) { $("status").textContent = text; }
+    <form id="form" aria-label="Generate">
+      <label>Model <select id="model"><option value="">Deployment default</option></select></label>
+      <label>Prompt <textarea id="prompt" rows="4" required>a red star above a blue circle</textarea></label>
+      <label>Negative prompt <textarea id="negative" rows="2" placeholder="what to steer away from"></textarea></label>
+      <div class="grid2">
+        <label>Size <select id="size"></select></label>
+        <label>Quality <select id="quality"></select></label>
+      </div>
+      <div class="grid2">
+        <label>Images (n) <input id="n" type="number" value="1"></label>
+        <label>Seed
+          <span class="inline"><input id="seed" type="number" min="0" placeholder="random">
+          <button id="seed-random" type="button" class="small" title="Pick a random seed" aria-label="Random seed">Random</button></span>
+        </label>
+      </div>
+      <div class="grid2">
+        <label>Steps <input id="steps" type="number" placeholder="model default"></label>
+        <label>Guidance <input id="guidance" type="number" step="0.5" placeholder="model default"></label>
+      </div>
+      <div class="grid2">
+        <label>Decoder <select id="decoder"><option value="">Model default</option></select></label>
+        <label id="partial-images-field">Previews <select id="partial-images"></select></label>
+      </div>
+      <label class="check"><input id="upsample" type="checkbox" checked> Upsample the prompt (revised prompt)</label>
+      <div class="actions">
+        <button id="go" type="submit" class="primary">Generate</button>
+        <button id="cancel" type="button" disabled>Cancel</button>
+      </div>
+      <div class="copy">Copy as
+        <button type="button" class="small" id="copy-curl">curl</button>
+        <button type="button" class="small" id="copy-js">openai (JS)</button>
+        <button type="button" class="small" id="copy-python">openai (Python)</button>
+      </div>
+    </form>
 
-  async function* sseEvents(response) {
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\\n\\n")) !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
-        const data = block.split("\\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\\n");
-        yield { event, data: JSON.parse(data) };
-      }
-    }
-  }
+    <form id="edit-form" aria-label="Edit" hidden>
+      <label>Image <input id="edit-image" type="file" accept="image/png,image/jpeg,image/webp"></label>
+      <div class="mask-stage" id="mask-stage">
+        <p class="placeholder" id="mask-placeholder">Upload an image, or pick “Edit” on a result. Then paint the area to change.</p>
+        <canvas id="edit-canvas" hidden></canvas>
+        <canvas id="mask-canvas" hidden aria-label="Mask: paint the region to edit"></canvas>
+      </div>
+      <div class="grid2">
+        <label>Brush <input id="brush" type="range" min="2" max="120" value="40"></label>
+        <label>Mask file <input id="mask-file" type="file" accept="image/png"></label>
+      </div>
+      <div class="inline"><button id="mask-clear" type="button" class="small">Clear mask</button>
+        <span class="hint" id="mask-info">No mask: the whole image is redrawn.</span></div>
+      <label>Prompt <textarea id="edit-prompt" rows="3" required>a green triangle in the centre</textarea></label>
+      <label>Model <select id="edit-model"><option value="">Deployment default</option></select></label>
+      <div class="grid2">
+        <label>Images (n) <input id="edit-n" type="number" value="1"></label>
+        <label>Size <select id="edit-size"></select></label>
+      </div>
+      <div class="grid2">
+        <label>Strength <input id="edit-strength" type="number" min="0" max="1" step="0.05"></label>
+        <label>Seed <input id="edit-seed" type="number" min="0" placeholder="random"></label>
+      </div>
+      <div class="actions">
+        <button id="edit-go" type="submit" class="primary">Edit image</button>
+        <button id="edit-cancel" type="button" disabled>Cancel</button>
+      </div>
+    </form>
 
-  $("form").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const key = $("key").value.trim();
-    localStorage.setItem("limner-key", key);
-    $("go").disabled = true;
-    $("error").textContent = "";
-    $("revised").textContent = "";
-    $("progress").hidden = false;
-    $("progress").value = 0;
-    show("Sending…");
-    try {
-      const response = await fetch("/v1/images/generations", {
-        method: "POST",
-        headers: { authorization: "Bearer " + key, "content-type": "application/json" },
-        body: JSON.stringify({
-          prompt: $("prompt").value,
-          size: $("size").value,
-          upsample: $("upsample").checked,
-          stream: true,
-          response_format: "b64_json",
-        }),
-      });
-      if (!response.ok) {
-        const body = await response.json().catch(() => ({}));
-        throw new Error(body.error?.message ?? "HTTP " + response.status);
-      }
-      for await (const { event, data } of sseEvents(response)) {
-        if (event === ${JSON.stringify(IMAGE_STREAM_EVENT_TYPES.queued)}) show("Queued (position " + data.position + ")");
-        if (event === ${JSON.stringify(IMAGE_STREAM_EVENT_TYPES.progress)}) {
-          show("Step " + data.step + " of " + data.total_steps);
-          $("progress").max = data.total_steps;
-          $("progress").value = data.step;
-        }
-        if (event === ${JSON.stringify(IMAGE_STREAM_EVENT_TYPES.partialImage)}) {
-          $("image").src = "data:image/png;base64," + data.b64_json;
-          $("image").hidden = false;
-        }
-        if (event === ${JSON.stringify(IMAGE_STREAM_EVENT_TYPES.completed)}) {
-          $("image").src = "data:image/" + (data.output_format ?? "png") + ";base64," + data.b64_json;
-          $("image").alt = data.revised_prompt;
-          $("image").hidden = false;
-          $("revised").textContent = "Revised prompt: " + data.revised_prompt;
-          show("Done");
-        }
-        if (event === ${JSON.stringify(IMAGE_STREAM_ERROR_EVENT)}) throw new Error(data.error?.message ?? "generation failed");
-      }
-    } catch (error) {
-      $("error").textContent = error.message;
-      show("");
-    } finally {
-      $("go").disabled = false;
-      $("progress").hidden = true;
-    }
-  });
-</script>
+    <form id="caption-form" aria-label="Caption" hidden>
+      <label>Image <input id="caption-image" type="file" accept="image/*"></label>
+      <img id="caption-preview" alt="" hidden>
+      <label>Detail <select id="caption-detail"></select></label>
+      <label>Model <select id="caption-model"><option value="">Deployment default</option></select></label>
+      <div class="actions"><button id="caption-go" type="submit" class="primary">Caption</button></div>
+      <pre id="caption-output" aria-live="polite"></pre>
+      <button id="caption-use" type="button" class="small" disabled>Use as prompt</button>
+    </form>
+  </aside>
+
+  <main>
+    <section class="card" id="output" aria-label="Results">
+      <h2>Results <span class="spacer"></span><span id="status" role="status" aria-live="polite"></span></h2>
+      <progress id="progress" value="0" max="1" hidden></progress>
+      <p id="error" role="alert"></p>
+      <div id="results" class="results"><div class="empty" id="empty">Your images will appear here.</div></div>
+    </section>
+    <section class="card" aria-label="History">
+      <h2>History <span class="chip" id="history-count">0</span><span class="spacer"></span>
+        <button id="history-clear" type="button" class="small danger">Clear</button></h2>
+      <div id="history" class="gallery"></div>
+      <p class="hint" id="history-empty">Generations are kept in this browser only.</p>
+    </section>
+  </main>
+</div>
+<dialog id="code-dialog">
+  <h2 id="code-title">Code</h2>
+  <textarea id="code-text" readonly spellcheck="false"></textarea>
+  <div class="actions"><span id="code-copied" class="hint"></span>
+    <button id="code-copy" type="button" class="primary">Copy</button>
+    <button id="code-close" type="button">Close</button></div>
+</dialog>
 </body>
 </html>
 `;

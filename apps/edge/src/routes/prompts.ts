@@ -4,10 +4,13 @@
  *
  * @module
  */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { UpsampleRequest, type UpsampleResponse } from "@limner/contracts";
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { edgeConfig } from "../config";
 import type { EdgeEnv } from "../env";
+import { documentedRoute } from "../openapi/documented-route";
+import { API_KEY_SECURITY, apiErrors, apiHeaders, schemas } from "../openapi/openapi-components";
 import { readValidatedJson } from "../request-body";
 import { resolveModel } from "../runtime/resolve-model";
 import { upsamplePrompt } from "../upsampling/prompt-upsampling";
@@ -37,6 +40,28 @@ export async function upsampleRequest(
   };
 }
 
-export const promptRoutes = new Hono<EdgeEnv>().post("/upsample", async (c) =>
+const upsampleRoute = createRoute({
+  method: "post",
+  path: "/upsample",
+  operationId: "upsamplePrompt",
+  tags: ["Prompts"],
+  summary: "Rewrite a short prompt into the descriptive one the model would see",
+  security: API_KEY_SECURITY,
+  request: {
+    body: { required: true, content: { "application/json": { schema: schemas.UpsampleRequest } } },
+  },
+  responses: {
+    "200": {
+      description: "The prompt and its rewrite",
+      headers: apiHeaders(),
+      content: { "application/json": { schema: schemas.UpsampleResponse } },
+    },
+    ...apiErrors(),
+  },
+});
+
+export const promptRoutes = new OpenAPIHono<EdgeEnv>();
+
+documentedRoute(promptRoutes, upsampleRoute, async (c) =>
   c.json(await upsampleRequest(c, await readValidatedJson(c, UpsampleRequest))),
 );

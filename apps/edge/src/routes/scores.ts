@@ -7,21 +7,60 @@
  *
  * @module
  */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import {
   MAX_PROMPT_LENGTH,
   ScoreRequest,
   type ScoreResponse,
   toScoreResponse,
 } from "@limner/contracts";
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { apiError } from "../api-error";
 import { base64ToBytes, bytesToBase64 } from "../base64";
 import type { EdgeEnv } from "../env";
 import { checkUploadedImage } from "../images/image-upload";
+import { documentedRoute } from "../openapi/documented-route";
+import {
+  API_KEY_SECURITY,
+  apiErrors,
+  apiHeaders,
+  ScoreUploadForm,
+  schemas,
+} from "../openapi/openapi-components";
 import { isMultipart, readUploadForm, readValidatedJson } from "../request-body";
 import { resolveModel } from "../runtime/resolve-model";
 
-export const scoreRoutes = new Hono<EdgeEnv>().post("/scores", async (c) => {
+const scoreRoute = createRoute({
+  method: "post",
+  path: "/scores",
+  operationId: "createImageScore",
+  tags: ["Images"],
+  summary: "Score an image against a prompt (Limner extension)",
+  description:
+    "The runtime's judge reads the image back as a scene graph: T2I-CompBench-style binding, counting and spatial scores, and the captioner's image–text similarity. The same upload checks as captions.",
+  security: API_KEY_SECURITY,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: schemas.ScoreRequest },
+        "multipart/form-data": { schema: ScoreUploadForm },
+      },
+    },
+  },
+  responses: {
+    "200": {
+      description: "The scores",
+      headers: apiHeaders(),
+      content: { "application/json": { schema: schemas.ScoreResponse } },
+    },
+    ...apiErrors(),
+  },
+});
+
+export const scoreRoutes = new OpenAPIHono<EdgeEnv>();
+
+documentedRoute(scoreRoutes, scoreRoute, async (c) => {
   if (!isMultipart(c)) {
     const request = await readValidatedJson(c, ScoreRequest);
     return c.json(await scoreImage(c, base64ToBytes(request.image), request.prompt, request.model));

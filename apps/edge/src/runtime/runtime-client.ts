@@ -29,9 +29,9 @@ export function createRuntimeClient({
   };
   return createTRPCClient<RuntimeRouter>({
     links: [
-      // `generate` streams progress events (JSON lines); everything else is one answer.
+      // `generate` and `edit` stream progress events (JSON lines); everything else is one answer.
       splitLink({
-        condition: (op) => op.path === "generate",
+        condition: (op) => op.path === "generate" || op.path === "edit",
         true: httpBatchStreamLink(options),
         false: httpLink(options),
       }),

@@ -60,7 +60,7 @@ export function translateRuntimeError(error: unknown, requestId: string): ApiErr
     case "PAYLOAD_TOO_LARGE":
       return apiError("payload_too_large", error.message, "image");
     case "UNSUPPORTED_MEDIA_TYPE":
-      return apiError("unsupported_media_type", error.message, "image");
+      return apiError("invalid_image_file", error.message, "image");
     case "TOO_MANY_REQUESTS":
     case "SERVICE_UNAVAILABLE":
       return apiError("no_runtime_available", "All GPU runtimes are busy; retry shortly.", null, {

@@ -30,7 +30,7 @@ and similarity) and prints the model card's prompt-following table with 95 % int
                gets its share (default: all)
   --categories comma-separated, of ${CATEGORIES.join(", ")};
                "binding" is ${BINDING_CATEGORIES.join(",")}, the card's targets (default: all)
-  --images     images per prompt, seeds s, s+1, … (default: the suite's, 2 for the card's)
+  --images     images per prompt: images 0, 1, … of the item's seed (default: the suite's, 2)
   --variants   comma-separated, of ${VARIANTS.join(", ")}
                (default: ${DEFAULT_VARIANTS.join(",")}, the card's row)
   --model      the model to generate and score with (default: the deployment's)

@@ -100,7 +100,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<EvalResults> {
         });
         const { scores, outcome } = checkCategory(item.category, expected, read.scene_graph);
         images.push({
-          seed: item.seed + j,
+          seed: item.seed,
+          index: j,
           outcome,
           scores,
           similarity: read.similarity,

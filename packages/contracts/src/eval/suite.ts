@@ -73,7 +73,7 @@ export const SuiteItem = z.object({
   id: z.string().min(1),
   category: z.enum(CATEGORIES),
   bucket: z.string().min(1),
-  /** The first image's seed; image j uses seed + j. */
+  /** The request seed of the item's images: image j is image j of this seed (`n` > j). */
   seed: z
     .int()
     .min(0)

@@ -26,7 +26,10 @@ export const VARIANTS = ["short", "short+upsample", "descriptive", "descriptive+
 export type Variant = (typeof VARIANTS)[number];
 
 export interface ImageResult {
+  /** The request's seed; with `index` it names the image's noise stream (the runtime's rule). */
   seed: number;
+  /** The image's index in its request: image `index` of seed `seed`. */
+  index: number;
   /** This image's 0/1 outcome for its prompt's category. */
   outcome: Outcome;
   /** The judge's T2I-CompBench scores (means of its checks) against the user's prompt. */

@@ -5,7 +5,8 @@
  *
  * Answers as OpenAI's API does: 401 `missing_api_key`, `invalid_api_key` (with the key's prefix
  * only) or `key_revoked`; over a limit 429 `rate_limit_exceeded` with `retry-after` and
- * `retry-after-ms`. Every admitted answer carries OpenAI's `x-ratelimit-*` headers. Requests
+ * `retry-after-ms` (under 60 s, so stock clients wait for them), or `x-should-retry: false`
+ * when the request can never pass. Every admitted answer carries OpenAI's `x-ratelimit-*` headers. Requests
  * per minute are counted on every endpoint, images per minute (the request's `n`) on the
  * endpoints that produce images — whose bodies must therefore be buffered by `bodyLimit` before
  * this runs; other bodies are read only once the key has passed.
@@ -16,7 +17,7 @@
  *
  * @module
  */
-import { ImageGenerationRequest } from "@limner/contracts";
+import { ImageEditRequest, ImageGenerationRequest } from "@limner/contracts";
 import type { MiddlewareHandler } from "hono";
 import { apiError } from "../../api-error";
 import { API_KEY_PATTERN, edgeConfig } from "../../config";
@@ -28,6 +29,8 @@ import { rateLimitHeaders, rateLimitMessage } from "../../limits/rate-limit-head
 /** `[method, path]` of the endpoints that produce images, and so use the images quota. */
 export const IMAGE_ENDPOINTS: readonly (readonly [method: string, path: string])[] = [
   ["POST", "/v1/images/generations"],
+  ["POST", "/v1/images/edits"],
+  ["POST", "/v1/images/variations"],
   ["POST", "/trpc/generate"],
 ];
 
@@ -41,6 +44,16 @@ function producesImages(method: string, path: string): boolean {
  */
 export async function requestedImages(request: Request): Promise<number> {
   let body: unknown;
+  if ((request.headers.get("content-type") ?? "").startsWith("multipart/form-data")) {
+    // Edits and variations: `n` is a form field, as text.
+    const n = await request
+      .clone()
+      .formData()
+      .then((form) => form.get("n"))
+      .catch(() => null);
+    const parsed = ImageEditRequest.shape.n.safeParse(n ?? undefined);
+    return parsed.success ? parsed.data : 1;
+  }
   try {
     body = await request.clone().json();
   } catch {
