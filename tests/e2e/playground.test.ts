@@ -12,8 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { randomApiKey } from "@limner/dev-stack";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./browser";
 import { meanDifference, pixelSpread, rgbPixels } from "./screenshot-pixels";
 import { startTestStack, type TestStack } from "./test-stack";
 
@@ -41,21 +42,7 @@ beforeAll(async () => {
       LIMIT_IMAGES_PER_MINUTE: "1000",
     },
   });
-  // Flags as the machine's notes require: no sandbox as root, and no background networking,
-  // which this offline machine refuses.
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync(shots, { recursive: true });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("pageerror", (error) => pageErrors.push(error.message));

@@ -220,10 +220,7 @@ export type RuntimeScoreResult = z.infer<typeof RuntimeScoreResult>;
  * One image-to-image request (`edit`): the edge's `/v1/images/edits` and `/v1/images/variations`.
  * Images travel as base64 and are checked from their header before any decoding, as captions'.
  */
-export const EditInput = z.strictObject({
-  /** The edge's request id: a retried request with the same id is not run twice. */
-  requestId: z.string().min(1).max(128),
-  model: z.string().min(1),
+export const EditInput = GenerateInput.omit({ prompt: true, bucket: true }).extend({
   /** The image to edit (base64 or a `data:image/…;base64,` URL). */
   image: z.string().min(1),
   /** Fully transparent pixels (alpha 0) mark the region to edit; the image's own alpha without it. */
@@ -232,30 +229,13 @@ export const EditInput = z.strictObject({
   references: z.array(z.string().min(1)).max(15).default([]),
   /** Absent: the image's descriptive caption is the prompt (a variation). */
   prompt: z.string().min(1).max(MAX_PROMPT_LENGTH).optional(),
-  negativePrompt: z.string().max(MAX_PROMPT_LENGTH).default(""),
-  n: z.int().min(1).max(4).default(1),
   /**
    * 0 keeps the image, 1 redraws it from pure noise. Absent: 1 inside an edit region (a mask,
    * or the image's transparent pixels: that region is replaced), else `DEFAULT_EDIT_STRENGTH`.
    */
   strength: z.number().min(0).max(1).optional(),
   /** Final image size; absent means the input image's own size. */
-  outputSize: z
-    .object({ width: z.int().min(8).max(4096), height: z.int().min(8).max(4096) })
-    .optional(),
-  steps: z.int().min(1).max(100).optional(),
-  /** As for `generate` ({@link GenerationQuality}); explicit `steps` / `decoder` override it. */
-  quality: GenerationQuality.default("standard"),
-  guidanceScale: z.number().min(0).max(30).optional(),
-  /** Image k of the request draws its noise from the stream keyed by (seed, k), as `generate`. */
-  seed: Seed.optional(),
-  decoder: Decoder.optional(),
-  scheduler: SchedulerName.optional(),
-  outputFormat: OutputFormat.default("png"),
-  outputCompression: z.int().min(0).max(100).optional(),
-  /** As for `generate`: `true` latent previews every few steps, k: k previews spread evenly. */
-  previews: z.union([z.boolean(), z.int().min(0).max(MAX_PREVIEWS)]).default(false),
-  deadlineMs: z.int().positive().max(3_600_000).optional(),
+  outputSize: GenerateInput.shape.outputSize,
 });
 export type EditInput = z.output<typeof EditInput>;
 export type EditInputIn = z.input<typeof EditInput>;
