@@ -93,35 +93,51 @@ export class BatchQueue<Req, Res> {
       const batchesAhead = Math.ceil(this.#waiting.length / this.#options.maxBatch) + this.#running;
       return Promise.reject(new QueueFullError(batchesAhead * this.#avgBatchMs));
     }
-    const signals = [
-      signal,
-      deadline === undefined ? undefined : AbortSignal.timeout(Math.max(0, deadline - Date.now())),
-    ];
-    const combined = AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
-    if (combined.aborted) return Promise.reject(combined.reason);
+    if (signal?.aborted) return Promise.reject(signal.reason);
 
     return new Promise<Res>((resolve, reject) => {
+      // The item's signal, and every listener and timer behind it, must be let go of the
+      // moment the item settles: anything still listening (a deadline timer, a long-lived
+      // caller signal) would otherwise keep the result — its images — alive until it fires.
+      const controller = new AbortController();
+      const onCallerAbort = () => controller.abort(signal?.reason);
+      const timer =
+        deadline === undefined
+          ? undefined
+          : setTimeout(
+              () => controller.abort(new DOMException("The deadline passed.", "TimeoutError")),
+              Math.max(0, deadline - Date.now()),
+            );
+      const onAbort = () => {
+        // Still queued: drop it so it never costs compute. Running: the runner sees the signal.
+        const index = this.#waiting.indexOf(item);
+        if (index !== -1) {
+          this.#waiting.splice(index, 1);
+          item.reject(controller.signal.reason);
+          this.#notifyIfIdle();
+        }
+      };
+      const release = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onCallerAbort);
+        controller.signal.removeEventListener("abort", onAbort);
+      };
       const item: Pending<Req, Res> = {
         request,
-        signal: combined,
+        signal: controller.signal,
         key: batchKey,
         enqueuedAt: Date.now(),
-        resolve,
-        reject,
-      };
-      combined.addEventListener(
-        "abort",
-        () => {
-          // Still queued: drop it so it never costs compute. Running: the runner sees the signal.
-          const index = this.#waiting.indexOf(item);
-          if (index !== -1) {
-            this.#waiting.splice(index, 1);
-            reject(combined.reason);
-            this.#notifyIfIdle();
-          }
+        resolve: (result) => {
+          release();
+          resolve(result);
         },
-        { once: true },
-      );
+        reject: (error) => {
+          release();
+          reject(error);
+        },
+      };
+      signal?.addEventListener("abort", onCallerAbort, { once: true });
+      controller.signal.addEventListener("abort", onAbort, { once: true });
       this.#waiting.push(item);
       this.#schedule();
     });

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   BatchQueue,
@@ -125,6 +127,29 @@ describe("BatchQueue", () => {
     await runner.finishAll();
     await expect(first).resolves.toBe(10);
     expect(runner.batches).toEqual([[1]]);
+  });
+
+  it("lets go of a settled result while its deadline and its caller's signal live on", async () => {
+    // The soak found results (their base64 images) held by deadline timers until they fired.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const queue = new BatchQueue<number, { image: Uint8Array }>(
+      { maxBatch: 1, maxDelayMs: 0, maxQueued: 10 },
+      async (batch) => batch.map(() => ({ image: new Uint8Array(1 << 20) })),
+    );
+    const caller = new AbortController(); // outlives the request, as a server's would
+    let result: WeakRef<object> | undefined;
+    await (async () => {
+      const value = await queue.enqueue(1, {
+        batchKey: "a",
+        signal: caller.signal,
+        deadline: Date.now() + 600_000,
+      });
+      result = new WeakRef(value);
+    })();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(result?.deref()).toBeUndefined();
   });
 
   it("gives the runner the signal of a running request", async () => {
