@@ -1,10 +1,11 @@
 /**
- * `npm run bench` (tests workspace), after the edge-overhead bench: the soak. Ten minutes
+ * `npm run bench` (tests workspace), after the edge-overhead bench: the soak. Twenty minutes
  * (`SOAK_MINUTES`) of mixed load — generations and captions, 8 clients — against two runtimes
  * behind the edge (deploy bundle on workerd). Reports p50/p99 latency per kind, answers by
  * status, requests that got no HTTP answer at all (lost), and the resident memory of each
- * process group (runtime 1, runtime 2, edge) at the start and the end, sampled after a warm-up
- * minute so start-up allocations do not count as growth. Not in CI: it is a bench.
+ * process group (runtime 1, runtime 2, edge): floor and median of the first two minutes after a
+ * warm-up (so start-up allocations do not count as growth) against the last two, and minute by
+ * minute. Not in CI: it is a bench.
  * Writes its section of docs/benchmarks.md.
  */
 import { execFileSync } from "node:child_process";
@@ -14,14 +15,40 @@ import sharp from "sharp";
 import { startTestStack } from "../e2e/test-stack";
 import { callEdge, FAULT_EDGE_SERVER, NO_LIMITS, type Outcome, sleep } from "./fault-helpers";
 
-const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
+// Twenty minutes by default: a trend in memory needs many minutes past the warm-up to stand
+// out of the garbage collectors' noise.
+const MINUTES = Number(process.env.SOAK_MINUTES ?? 20);
 const CLIENTS = 8;
-const WARMUP_MS = Math.min(60_000, (MINUTES * 60_000) / 5);
+/** Warm-up: ONNX arenas and the allocators grow to the largest batch shapes they meet first. */
+const WARMUP_MS = Math.min(300_000, (MINUTES * 60_000) / 4);
+
+const SAMPLE_MS = 5_000;
+/** Start and end windows: long enough that every process collects garbage at least once. */
+const WINDOW_MS = Math.min(180_000, (MINUTES * 60_000) / 5);
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 };
+
+const median = (values: number[]) => percentile(values, 50);
+
+/** Least-squares slope of `ys` against `xs`. */
+function slope(xs: number[], ys: number[]): number {
+  const mean = (v: number[]) => v.reduce((sum, x) => sum + x, 0) / v.length;
+  const mx = mean(xs);
+  const my = mean(ys);
+  const num = xs.reduce((sum, x, i) => sum + (x - mx) * ((ys[i] ?? my) - my), 0);
+  const den = xs.reduce((sum, x) => sum + (x - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}
+
+/** The runtime main thread's external memory (MiB): buffers and strings outside the JS heap. */
+async function externalMiB(runtimeUrl: string): Promise<number> {
+  const metrics = await fetch(`${runtimeUrl}/metrics`).then((r) => r.text());
+  const match = metrics.match(/^nodejs_external_memory_bytes (\S+)$/m);
+  return match ? Number(match[1]) / 2 ** 20 : Number.NaN;
+}
 
 /** Resident memory (MiB) of a process group: the process and everything it started. */
 function groupRssMiB(pid: number): number {
@@ -66,22 +93,36 @@ try {
     }
   };
   const clients = Array.from({ length: CLIENTS }, client);
-  // Resident memory every minute from the start: a leak climbs steadily to the end, while
-  // memory that settles (sessions loaded on first use, ONNX arenas sized by the largest batch)
-  // levels off.
-  const timeline: { minute: number; rss: number[] }[] = [];
+  // Resident memory every few seconds. A single reading lands anywhere on the garbage
+  // collectors' sawtooth (hundreds of MiB under this load), so windows are summarised by their
+  // floor and median, and "flat" compares the first window after the warm-up with the last
+  // one: a leak raises the floor from one to the other, memory that settles (sessions loaded
+  // on first use, ONNX arenas sized by the largest batch) does not.
+  const samples: { at: number; rss: number[] }[] = [];
   const sampler = (async () => {
-    for (let minute = 0; Date.now() < endAt; minute++) {
-      timeline.push({ minute, rss: processes.map((p) => groupRssMiB(p.pid())) });
-      await sleep(Math.min(60_000, Math.max(0, endAt - Date.now())));
+    while (Date.now() < endAt) {
+      samples.push({ at: Date.now() - started, rss: processes.map((p) => groupRssMiB(p.pid())) });
+      await sleep(Math.min(SAMPLE_MS, Math.max(0, endAt - Date.now())));
     }
   })();
-  await sleep(WARMUP_MS);
-  const rssStart = processes.map((p) => groupRssMiB(p.pid()));
   await Promise.all(clients);
   await sampler;
-  const rssEnd = processes.map((p) => groupRssMiB(p.pid()));
-  timeline.push({ minute: MINUTES, rss: rssEnd });
+  // What the runtimes' main threads hold once the load is over: a retained result shows up
+  // as external memory (its images) that garbage collection cannot give back.
+  const external = await Promise.all(stack.runtimes.map((r) => externalMiB(r.url)));
+  const inWindow = (i: number, from: number, to: number) =>
+    samples.filter((s) => s.at >= from && s.at < to).map((s) => s.rss[i] ?? 0);
+  const summarise = (from: number, to: number) =>
+    processes.map((_, i) => {
+      const values = inWindow(i, from, to);
+      return { median: median(values), floor: Math.min(...values) };
+    });
+  const start = summarise(WARMUP_MS, WARMUP_MS + WINDOW_MS);
+  const end = summarise(MINUTES * 60_000 - WINDOW_MS, Infinity);
+  const timeline = Array.from({ length: MINUTES }, (_, minute) => ({
+    minute,
+    rss: summarise(minute * 60_000, (minute + 1) * 60_000),
+  }));
 
   const byStatus = new Map<string, number>();
   for (const o of outcomes) {
@@ -92,10 +133,20 @@ try {
     const ms = outcomes.filter((o) => o.kind === kind && o.status === 200).map((o) => o.at);
     return `| ${kind} | ${ms.length} | ${percentile(ms, 50).toFixed(0)} | ${percentile(ms, 99).toFixed(0)} |`;
   };
+  const change = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)} %`;
+  const settled = timeline.filter((t) => t.minute * 60_000 >= WARMUP_MS);
   const rssRows = processes.map((p, i) => {
-    const a = rssStart[i] ?? 0;
-    const b = rssEnd[i] ?? 0;
-    return `| ${p.name} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(((b - a) / a) * 100).toFixed(1)} % |`;
+    const a = start[i] ?? { median: 0, floor: 0 };
+    const b = end[i] ?? { median: 0, floor: 0 };
+    const floors = settled.map((t) => t.rss[i]?.floor ?? 0);
+    const perTenMinutes =
+      10 *
+      slope(
+        settled.map((t) => t.minute),
+        floors,
+      );
+    const level = floors.reduce((sum, v) => sum + v, 0) / floors.length;
+    return `| ${p.name} | ${a.floor.toFixed(0)} | ${b.floor.toFixed(0)} | ${change(a.floor, b.floor)} | ${perTenMinutes >= 0 ? "+" : ""}${perTenMinutes.toFixed(0)} MiB (${((100 * perTenMinutes) / level).toFixed(1)} %) | ${a.median.toFixed(0)} | ${b.median.toFixed(0)} | ${change(a.median, b.median)} |`;
   });
   const lost = byStatus.get("no answer (lost)") ?? 0;
   const report = `## Soak: ${MINUTES} minutes of mixed load on two runtimes
@@ -112,17 +163,22 @@ ${latency("caption")}
 Answers by status: ${[...byStatus].map(([status, count]) => `${status}: ${count}`).join(", ")}.
 Requests without an HTTP answer (lost): **${lost}**.
 
-Resident memory of each process group, after a ${Math.round(WARMUP_MS / 1000)} s warm-up and at the end:
+Resident memory of each process group, sampled every ${SAMPLE_MS / 1000} s: the ${WINDOW_MS / 60_000} minutes after a
+${Math.round(WARMUP_MS / 1000)} s warm-up against the last ${WINDOW_MS / 60_000} minutes. The floor (the lowest sample, just after a
+collection) is what a leak raises; the median also carries the collectors' sawtooth. The trend
+is the least-squares slope of the minute-by-minute floors after the warm-up, per 10 minutes.
 
-| process | start MiB | end MiB | change |
-| --- | --- | --- | --- |
+| process | floor start MiB | floor end MiB | floor change | floor trend / 10 min | median start MiB | median end MiB | median change |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 ${rssRows.join("\n")}
 
-Resident memory (MiB) minute by minute, from the first request:
+External memory of each runtime's main thread when the load ended: ${external.map((mib, i) => `${stack.runtimes[i]?.name} ${mib.toFixed(0)} MiB`).join(", ")}.
+
+Resident memory (MiB) minute by minute from the first request, as floor / median:
 
 | minute | ${processes.map((p) => p.name).join(" | ")} |
 | --- | ${processes.map(() => "---").join(" | ")} |
-${timeline.map((t) => `| ${t.minute} | ${t.rss.map((v) => v.toFixed(0)).join(" | ")} |`).join("\n")}
+${timeline.map((t) => `| ${t.minute} | ${t.rss.map((v) => `${v.floor.toFixed(0)} / ${v.median.toFixed(0)}`).join(" | ")} |`).join("\n")}
 `;
   writeReportSection(join(import.meta.dirname, "../../docs/benchmarks.md"), "soak", report);
   console.log(report);
