@@ -3,9 +3,9 @@
  * (`SOAK_MINUTES`) of mixed load — generations and captions, 8 clients — against two runtimes
  * behind the edge (deploy bundle on workerd). Reports p50/p99 latency per kind, answers by
  * status, requests that got no HTTP answer at all (lost), and the resident memory of each
- * process group (runtime 1, runtime 2, edge): floor and median of the first two minutes after a
- * warm-up (so start-up allocations do not count as growth) against the last two, and minute by
- * minute. Not in CI: it is a bench.
+ * process group (runtime 1, runtime 2, edge): floor and median of the first window after a
+ * warm-up (so start-up allocations do not count as growth) against the last window, the trend of
+ * the floors, and minute by minute. Not in CI: it is a bench.
  * Writes its section of docs/benchmarks.md.
  */
 import { execFileSync } from "node:child_process";
@@ -32,10 +32,10 @@ const percentile = (values: number[], p: number) => {
 };
 
 const median = (values: number[]) => percentile(values, 50);
+const mean = (values: number[]) => values.reduce((sum, x) => sum + x, 0) / values.length;
 
 /** Least-squares slope of `ys` against `xs`. */
 function slope(xs: number[], ys: number[]): number {
-  const mean = (v: number[]) => v.reduce((sum, x) => sum + x, 0) / v.length;
   const mx = mean(xs);
   const my = mean(ys);
   const num = xs.reduce((sum, x, i) => sum + (x - mx) * ((ys[i] ?? my) - my), 0);
@@ -145,7 +145,7 @@ try {
         settled.map((t) => t.minute),
         floors,
       );
-    const level = floors.reduce((sum, v) => sum + v, 0) / floors.length;
+    const level = mean(floors);
     return `| ${p.name} | ${a.floor.toFixed(0)} | ${b.floor.toFixed(0)} | ${change(a.floor, b.floor)} | ${perTenMinutes >= 0 ? "+" : ""}${perTenMinutes.toFixed(0)} MiB (${((100 * perTenMinutes) / level).toFixed(1)} %) | ${a.median.toFixed(0)} | ${b.median.toFixed(0)} | ${change(a.median, b.median)} |`;
   });
   const lost = byStatus.get("no answer (lost)") ?? 0;
