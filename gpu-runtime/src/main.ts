@@ -6,10 +6,15 @@
  * @module
  */
 import { serve } from "@hono/node-server";
+import sharp from "sharp";
 import packageJson from "../package.json" with { type: "json" };
 import { loadRuntimeEnv } from "./env";
 import { createRuntime } from "./runtime-services";
 import { createRuntimeApp } from "./server";
+
+// libvips' operation cache keeps recent inputs and outputs for reuse; every image here is new,
+// so the cache would only hold memory (up to 50 MiB per process) that is never hit.
+sharp.cache(false);
 
 const env = loadRuntimeEnv(process.env);
 const runtime = createRuntime(env, packageJson.version);

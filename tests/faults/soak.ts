@@ -43,10 +43,14 @@ function slope(xs: number[], ys: number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-/** The runtime main thread's external memory (MiB): buffers and strings outside the JS heap. */
-async function externalMiB(runtimeUrl: string): Promise<number> {
+/**
+ * A gauge of the runtime main thread's memory (MiB) from its `/metrics`:
+ * `nodejs_heap_size_used_bytes` (live JS objects and garbage not yet collected) or
+ * `nodejs_external_memory_bytes` (buffers and strings outside the JS heap).
+ */
+async function runtimeMemoryMiB(runtimeUrl: string, gauge: string): Promise<number> {
   const metrics = await fetch(`${runtimeUrl}/metrics`).then((r) => r.text());
-  const match = metrics.match(/^nodejs_external_memory_bytes (\S+)$/m);
+  const match = metrics.match(new RegExp(`^${gauge} (\\S+)$`, "m"));
   return match ? Number(match[1]) / 2 ** 20 : Number.NaN;
 }
 
@@ -98,10 +102,17 @@ try {
   // floor and median, and "flat" compares the first window after the warm-up with the last
   // one: a leak raises the floor from one to the other, memory that settles (sessions loaded
   // on first use, ONNX arenas sized by the largest batch) does not.
-  const samples: { at: number; rss: number[] }[] = [];
+  // The runtimes' JS heaps too: a floor that rises in RSS but not in the heap is native memory
+  // (ONNX Runtime, libvips, the allocator), not objects the runtime keeps.
+  const samples: { at: number; rss: number[]; heap: number[] }[] = [];
   const sampler = (async () => {
     while (Date.now() < endAt) {
-      samples.push({ at: Date.now() - started, rss: processes.map((p) => groupRssMiB(p.pid())) });
+      const at = Date.now() - started;
+      const rss = processes.map((p) => groupRssMiB(p.pid()));
+      const heap = await Promise.all(
+        stack.runtimes.map((r) => runtimeMemoryMiB(r.url, "nodejs_heap_size_used_bytes")),
+      );
+      samples.push({ at, rss, heap });
       await sleep(Math.min(SAMPLE_MS, Math.max(0, endAt - Date.now())));
     }
   })();
@@ -109,19 +120,30 @@ try {
   await sampler;
   // What the runtimes' main threads hold once the load is over: a retained result shows up
   // as external memory (its images) that garbage collection cannot give back.
-  const external = await Promise.all(stack.runtimes.map((r) => externalMiB(r.url)));
-  const inWindow = (i: number, from: number, to: number) =>
-    samples.filter((s) => s.at >= from && s.at < to).map((s) => s.rss[i] ?? 0);
-  const summarise = (from: number, to: number) =>
-    processes.map((_, i) => {
-      const values = inWindow(i, from, to);
-      return { median: median(values), floor: Math.min(...values) };
-    });
-  const start = summarise(WARMUP_MS, WARMUP_MS + WINDOW_MS);
-  const end = summarise(MINUTES * 60_000 - WINDOW_MS, Infinity);
-  const timeline = Array.from({ length: MINUTES }, (_, minute) => ({
+  const external = await Promise.all(
+    stack.runtimes.map((r) => runtimeMemoryMiB(r.url, "nodejs_external_memory_bytes")),
+  );
+  // Each measured series: every process group's RSS, then each runtime main thread's JS heap.
+  const series = [
+    ...processes.map((p, i) => ({
+      name: `${p.name} (resident)`,
+      pick: (s: (typeof samples)[number]) => s.rss[i] ?? 0,
+    })),
+    ...stack.runtimes.map((r, i) => ({
+      name: `${r.name} (JS heap)`,
+      pick: (s: (typeof samples)[number]) => s.heap[i] ?? 0,
+    })),
+  ];
+  const summarise = (pick: (s: (typeof samples)[number]) => number, from: number, to: number) => {
+    const values = samples.filter((s) => s.at >= from && s.at < to).map(pick);
+    return { median: median(values), floor: Math.min(...values) };
+  };
+  const minutes = Array.from({ length: MINUTES }, (_, minute) => minute);
+  const timeline = minutes.map((minute) => ({
     minute,
-    rss: summarise(minute * 60_000, (minute + 1) * 60_000),
+    rss: processes.map((_, i) =>
+      summarise((s) => s.rss[i] ?? 0, minute * 60_000, (minute + 1) * 60_000),
+    ),
   }));
 
   const byStatus = new Map<string, number>();
@@ -134,19 +156,18 @@ try {
     return `| ${kind} | ${ms.length} | ${percentile(ms, 50).toFixed(0)} | ${percentile(ms, 99).toFixed(0)} |`;
   };
   const change = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)} %`;
-  const settled = timeline.filter((t) => t.minute * 60_000 >= WARMUP_MS);
-  const rssRows = processes.map((p, i) => {
-    const a = start[i] ?? { median: 0, floor: 0 };
-    const b = end[i] ?? { median: 0, floor: 0 };
-    const floors = settled.map((t) => t.rss[i]?.floor ?? 0);
-    const perTenMinutes =
-      10 *
-      slope(
-        settled.map((t) => t.minute),
-        floors,
-      );
+  const settled = minutes.filter((minute) => minute * 60_000 >= WARMUP_MS);
+  /** Resident floor trends above this share of their level per 10 minutes read as growth. */
+  const FLAT_PERCENT = 10;
+  const residentTrends: number[] = [];
+  const memoryRows = series.map(({ name, pick }, row) => {
+    const a = summarise(pick, WARMUP_MS, WARMUP_MS + WINDOW_MS);
+    const b = summarise(pick, MINUTES * 60_000 - WINDOW_MS, Infinity);
+    const floors = settled.map((m) => summarise(pick, m * 60_000, (m + 1) * 60_000).floor);
+    const perTenMinutes = 10 * slope(settled, floors);
     const level = mean(floors);
-    return `| ${p.name} | ${a.floor.toFixed(0)} | ${b.floor.toFixed(0)} | ${change(a.floor, b.floor)} | ${perTenMinutes >= 0 ? "+" : ""}${perTenMinutes.toFixed(0)} MiB (${((100 * perTenMinutes) / level).toFixed(1)} %) | ${a.median.toFixed(0)} | ${b.median.toFixed(0)} | ${change(a.median, b.median)} |`;
+    if (row < processes.length) residentTrends.push((100 * perTenMinutes) / level);
+    return `| ${name} | ${a.floor.toFixed(0)} | ${b.floor.toFixed(0)} | ${change(a.floor, b.floor)} | ${perTenMinutes >= 0 ? "+" : ""}${perTenMinutes.toFixed(0)} MiB (${((100 * perTenMinutes) / level).toFixed(1)} %) | ${a.median.toFixed(0)} | ${b.median.toFixed(0)} | ${change(a.median, b.median)} |`;
   });
   const lost = byStatus.get("no answer (lost)") ?? 0;
   const report = `## Soak: ${MINUTES} minutes of mixed load on two runtimes
@@ -163,14 +184,17 @@ ${latency("caption")}
 Answers by status: ${[...byStatus].map(([status, count]) => `${status}: ${count}`).join(", ")}.
 Requests without an HTTP answer (lost): **${lost}**.
 
-Resident memory of each process group, sampled every ${SAMPLE_MS / 1000} s: the ${WINDOW_MS / 60_000} minutes after a
+Resident memory of each process group and the JS heap of each runtime's main thread, sampled
+every ${SAMPLE_MS / 1000} s: the ${WINDOW_MS / 60_000} minutes after a
 ${Math.round(WARMUP_MS / 1000)} s warm-up against the last ${WINDOW_MS / 60_000} minutes. The floor (the lowest sample, just after a
 collection) is what a leak raises; the median also carries the collectors' sawtooth. The trend
 is the least-squares slope of the minute-by-minute floors after the warm-up, per 10 minutes.
 
-| process | floor start MiB | floor end MiB | floor change | floor trend / 10 min | median start MiB | median end MiB | median change |
+| process (memory) | floor start MiB | floor end MiB | floor change | floor trend / 10 min | median start MiB | median end MiB | median change |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-${rssRows.join("\n")}
+${memoryRows.join("\n")}
+
+Resident memory flat (every floor trend within ${FLAT_PERCENT} % of its level per 10 minutes): **${residentTrends.every((t) => Math.abs(t) <= FLAT_PERCENT) ? "yes" : "no"}**.
 
 External memory of each runtime's main thread when the load ended: ${external.map((mib, i) => `${stack.runtimes[i]?.name} ${mib.toFixed(0)} MiB`).join(", ")}.
 

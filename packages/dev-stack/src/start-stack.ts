@@ -112,6 +112,10 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
             args: ["--import", "tsx", RUNTIME_MAIN],
             cwd: REPO_ROOT,
             env: {
+              // glibc's malloc otherwise keeps an arena per thread (ONNX Runtime's, libvips',
+              // libuv's), and memory freed in one is not reused by another: resident memory
+              // crept up under sustained load. Two arenas, as in the runtime's Dockerfile.
+              MALLOC_ARENA_MAX: "2",
               ...process.env,
               LIMNER_RUNTIME_HOST: "127.0.0.1",
               LIMNER_RUNTIME_PORT: String(port),
