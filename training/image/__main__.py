@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
     model, seconds["denoiser"] = denoiser.model, denoiser.seconds
     metrics["denoiser"] = {**cfg.denoiser.__dict__, "device": denoiser.device,
                            "params": {"text_encoder": sum(p.numel() for p in model.text.parameters()),
-                                      "unet": sum(p.numel() for p in model.unet.parameters())}}
+                                      "unet": sum(p.numel() for p in model.network.parameters())}}
     if args.stop_after == "denoiser":
         return metrics
 
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
         return metrics
 
     log("stage 5/6 export: ONNX (opset 17) into the bundle, model.json generation section")
-    components = {**export_text_to_latent(model, out, special_ids), **export_vae_decoder(vae, out, norm)}
+    components = {**export_text_to_latent(model, out, special_ids, cfg.denoiser.objective), **export_vae_decoder(vae, out, norm)}
     sigmas = student.sampling_sigmas
     metrics["consistency"] = {"teacher_steps": cfg.teacher_steps, "distill_steps": cfg.distill_steps,
                               "batch_size": cfg.decoder_batch, "sigmas": list(sigmas), "sigma_min": student.sigma_min}
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
     components["vae_encoder"] = encoder_entry(norm)
     write_section(out, "vae-encoder", own_encoder_section(metrics["vae"]["psnr_db"]))
     export_teacher(Denormalised(teacher, norm, latents_arg=2), work / "eval" / "consistency_teacher.onnx")
-    merge_manifest(out, tok, components, {"seed": args.seed, "config": cfg.name})
+    merge_manifest(out, tok, components, {"seed": args.seed, "config": cfg.name}, cfg.denoiser.objective)
     metrics["python_decoders"] = measure_decoders(vae, teacher, student, sigmas, args.seed,
                                                   min(cfg.decoder_eval, 16), cfg.teacher_eval_steps)
 

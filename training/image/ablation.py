@@ -21,6 +21,7 @@ import torch
 from ..captioner.tokenizer import SPECIALS, Tokenizer, build_vocab
 from ..model_card import write_section
 from ..paths import BUNDLE
+from .bundle import merge_manifest
 from .config import ABLATION_BLENDS, ABLATION_DENOISER, ABLATION_QUICK, main_run_work
 from .dataset import LatentNorm, LatentSet, blend_ids, frame
 from .evaluate import run_harness
@@ -77,7 +78,9 @@ def main(argv: list[str] | None = None) -> dict:
         bundle = run_dir / "bundle"
         shutil.rmtree(bundle, ignore_errors=True)
         shutil.copytree(args.bundle, bundle, ignore=shutil.ignore_patterns("work", "MODEL_CARD.md"))
-        export_text_to_latent(model, bundle, special_ids)
+        # The blend's own denoiser, and the scheduler its objective samples with.
+        merge_manifest(bundle, tok, export_text_to_latent(model, bundle, special_ids, cfg.objective),
+                       {"seed": args.seed, "config": "ablation", "blend": name}, cfg.objective)
         scores = run_harness(bundle, suite, run_dir / "results.json", ",".join(VARIANTS),
                              limit=args.limit)
         summary = scores["suite"]["summary"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..captioner.tokenizer import Tokenizer
 from ..world import vocab
-from .noise_schedule import SCHEDULER_CONFIG
+from .noise_schedule import scheduler_config
 
 VERSION = "0.4.0"
 DESCRIPTION = (
@@ -24,7 +24,7 @@ DESCRIPTION = (
 DEFAULTS = {"steps": 20, "guidance_scale": 5.0, "scheduler": "euler", "decoder": "vae"}
 
 
-def merge_manifest(out: Path, tok: Tokenizer, components: dict, training: dict,
+def merge_manifest(out: Path, tok: Tokenizer, components: dict, training: dict, objective: str,
                    defaults: dict | None = None) -> dict:
     path = out / "model.json"
     manifest = json.loads(path.read_text()) if path.exists() else {
@@ -36,7 +36,7 @@ def merge_manifest(out: Path, tok: Tokenizer, components: dict, training: dict,
     manifest["version"] = VERSION
     manifest["description"] = DESCRIPTION
     manifest["components"].update(components)
-    manifest["generation"] = {"scheduler_config": dict(SCHEDULER_CONFIG), "defaults": defaults or DEFAULTS}
+    manifest["generation"] = {"scheduler_config": scheduler_config(objective), "defaults": defaults or DEFAULTS}
     manifest["image_training"] = training
     out.mkdir(parents=True, exist_ok=True)
     tok.save(out / "tokenizer.json")

@@ -47,7 +47,9 @@ GPU = replace(FULL, name="gpu", denoiser=GPU_DENOISER)
 
 QUICK = ImageRunConfig(
     name="quick", vae_steps=4, vae_batch=4, vae_crop=32, recaption_size=24,
-    denoiser=DenoiserConfig(steps=4, batch_size=4, warmup=2, checkpoint_every=2),
+    # Rectified flow, the objective the design proxies chose (training/README.md): CI runs its
+    # whole path, from training through the exported scheduler to the runtime's sampler.
+    denoiser=DenoiserConfig(steps=4, batch_size=4, warmup=2, checkpoint_every=2, objective="flow"),
     teacher_steps=3, distill_steps=3, decoder_batch=2,
     vae_eval=6, suite_per_category=1, decoder_eval=2, teacher_eval_steps=4,
 )

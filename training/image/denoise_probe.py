@@ -2,7 +2,8 @@
 
 Each held-out render is encoded by the run's VAE, noised to timestep `t_start` (its layout
 and part of its detail survive), denoised back by the run's EMA denoiser on the scene's true
-descriptive caption (20 DDIM steps, classifier-free guidance 5, as the runtime's default),
+descriptive caption (20 DDIM steps on v-prediction, or 20 Euler steps on rectified flow from
+noise level t_start / 1000; classifier-free guidance 5, as the runtime's default),
 decoded by the VAE and read by the judge, which matches objects by grid cell. `t_start` 0
 is the plain VAE round trip (the VAE's judge cap in the card); 999 is generation from pure
 noise. The fall from one level to the next shows which part of the reverse process fails:
@@ -25,8 +26,8 @@ from ..judge.accuracy import judge_accuracy
 from .config import main_run_work
 from .dataset import LatentNorm, LatentSet, frame
 from .denoiser import TextToLatent
-from .noise_schedule import add_noise, alphas_cumprod
-from .sampling import ddim_v
+from .noise_schedule import FLOW_TIMESTEP_SCALE, add_noise, alphas_cumprod, flow_interpolate
+from .sampling import ddim_v, euler_flow
 from .vae import Vae, to_image, to_tensor
 
 DEFAULT_STARTS = (0, 300, 600, 999)
@@ -34,22 +35,26 @@ SAMPLING_STEPS = 20
 GUIDANCE = 5.0
 
 
-def load_run(work: Path, tok: Tokenizer) -> tuple[Vae, TextToLatent, LatentNorm]:
+def load_run(work: Path, tok: Tokenizer) -> tuple[Vae, TextToLatent, LatentNorm, str]:
+    """The run's VAE, EMA denoiser, latent standardisation and objective ("v" or "flow")."""
     vae = Vae()
     vae.load_state_dict(torch.load(work / "checkpoints" / "vae.pt")["model"])
-    ema = torch.load(work / "checkpoints" / "denoiser.pt")["ema"]
-    # The U-Net's widths are the shapes of its stage convolutions (the ablation's are narrower).
-    channels = tuple(ema[f"unet.{name}.conv1.weight"].shape[0] for name in ("res1", "res2", "res3"))
-    model = TextToLatent(tok.size, channels)
-    model.load_state_dict(ema)
-    return vae.eval(), model.eval(), LatentNorm.of(LatentSet.load(work / "latents.pt"))
+    state = torch.load(work / "checkpoints" / "denoiser.pt")
+    model = TextToLatent.from_state(tok.size, state["ema"])
+    # Checkpoints from before the objective was recorded are all v-prediction.
+    objective = state.get("objective", "v")
+    return vae.eval(), model.eval(), LatentNorm.of(LatentSet.load(work / "latents.pt")), objective
 
 
 @torch.no_grad()
-def regenerate(vae: Vae, model: TextToLatent, norm: LatentNorm, ids: torch.Tensor, empty: torch.Tensor,
-               image: np.ndarray, t_start: int, generator: torch.Generator) -> np.ndarray:
+def regenerate(vae: Vae, model: TextToLatent, norm: LatentNorm, objective: str, ids: torch.Tensor,
+               empty: torch.Tensor, image: np.ndarray, t_start: int, generator: torch.Generator) -> np.ndarray:
     z = norm.normalise(vae.encode(to_tensor([image])))
-    if t_start > 0:
+    if t_start > 0 and objective == "flow":
+        sigma = (t_start + 1) / FLOW_TIMESTEP_SCALE  # 999 -> 1.0: pure noise, as for v
+        z = flow_interpolate(z, torch.randn(z.shape, generator=generator), torch.tensor([sigma]))
+        z = euler_flow(model, z, ids, empty, SAMPLING_STEPS, GUIDANCE, sigma_start=sigma)
+    elif t_start > 0:
         z = add_noise(z, torch.randn(z.shape, generator=generator), torch.tensor([t_start]), alphas_cumprod())
         z = ddim_v(model, z, ids, empty, t_start, SAMPLING_STEPS, GUIDANCE)
     return to_image(vae.decoder(norm.denormalise(z))[0])
@@ -57,7 +62,7 @@ def regenerate(vae: Vae, model: TextToLatent, norm: LatentNorm, ids: torch.Tenso
 
 def probe(work: Path, seed: int, count: int, starts: tuple[int, ...] = DEFAULT_STARTS, log=print) -> list[dict]:
     tok = Tokenizer(build_vocab())
-    vae, model, norm = load_run(work, tok)
+    vae, model, norm, objective = load_run(work, tok)
     empty = torch.tensor([frame(tok, "")])
     rows = []
     for t_start in starts:
@@ -65,7 +70,7 @@ def probe(work: Path, seed: int, count: int, starts: tuple[int, ...] = DEFAULT_S
 
         def reconstruct(sample, t_start=t_start, generator=generator):
             ids = torch.tensor([frame(tok, sample.descriptive)])
-            return regenerate(vae, model, norm, ids, empty, sample.image, t_start, generator)
+            return regenerate(vae, model, norm, objective, ids, empty, sample.image, t_start, generator)
 
         row = {"t_start": t_start, **judge_accuracy(seed, count, reconstruct=reconstruct)}
         log(json.dumps(row))

@@ -149,10 +149,15 @@ class UNet(nn.Module):
     Upsampling goes to the skip's own size, so odd latent sides (28 -> 14 -> 7) work.
     """
 
-    def __init__(self, channels: tuple[int, int, int] = CHANNELS, coords: bool = False):
+    def __init__(self, channels: tuple[int, int, int] = CHANNELS, coords: bool = False,
+                 pooled_text: bool = False):
         super().__init__()
         c1, c2, c3 = channels
         self.time_width = c1
+        # A pooled text embedding added to the timestep embedding (as SDXL and Imagen do): a
+        # global conditioning path into every ResBlock beside cross-attention. It pools the
+        # encoder_hidden_states input, so the ONNX contract stays the same.
+        self.text_pool = nn.Linear(TEXT_WIDTH, TIME_WIDTH) if pooled_text else None
         # Coordinate channels (CoordConv, Liu et al. 2018): a conv net otherwise knows absolute
         # position only through zero padding, and captions are mostly about grid positions.
         self.coords = coords
@@ -174,6 +179,8 @@ class UNet(nn.Module):
     def forward(self, sample, timestep, encoder_hidden_states):
         ctx = encoder_hidden_states
         temb = self.time_mlp(timestep_embedding(timestep, self.time_width))
+        if self.text_pool is not None:
+            temb = temb + self.text_pool(ctx.mean(dim=1))
         if self.coords:
             sample = torch.cat([sample, coordinate_channels(sample)], dim=1)
         s1 = self.attn1(self.res1(self.conv_in(sample), temb), ctx)
@@ -188,12 +195,43 @@ class UNet(nn.Module):
 
 
 class TextToLatent(nn.Module):
-    """Text encoder + U-Net, trained together and exported as two graphs."""
+    """Text encoder + image network (the U-Net, or an MM-DiT), trained together and exported as
+    two graphs."""
 
-    def __init__(self, vocab_size: int, channels: tuple[int, int, int] = CHANNELS, coords: bool = False):
+    def __init__(self, vocab_size: int, channels: tuple[int, int, int] = CHANNELS, coords: bool = False,
+                 pooled_text: bool = False, architecture: str = "unet", patch: int = 1, depth: int = 6):
         super().__init__()
         self.text = TextEncoder(vocab_size)
-        self.unet = UNet(channels, coords)
+        if architecture == "mmdit":
+            from .mmdit import MMDiT  # mmdit.py builds on this module's layers
+
+            self.mmdit = MMDiT(width=channels[-1], depth=depth, patch=patch)
+        elif architecture == "unet":
+            self.unet = UNet(channels, coords, pooled_text)
+        else:
+            raise ValueError(f"unknown architecture {architecture!r}: use 'unet' or 'mmdit'")
+
+    @property
+    def network(self) -> nn.Module:
+        """The image network: `sample, timestep, encoder_hidden_states -> prediction`."""
+        return self.mmdit if hasattr(self, "mmdit") else self.unet
+
+    @classmethod
+    def from_state(cls, vocab_size: int, state: dict) -> "TextToLatent":
+        """The model a state dict was saved from, its architecture and sizes read off the
+        weights' shapes and names (runs differ in widths, coordinate channels, the pooled text
+        path, and U-Net or MM-DiT)."""
+        if "mmdit.patch_in.weight" in state:
+            patch_in = state["mmdit.patch_in.weight"]
+            depth = len({key.split(".")[2] for key in state if key.startswith("mmdit.blocks.")})
+            model = cls(vocab_size, (patch_in.shape[0],) * 3, architecture="mmdit", patch=patch_in.shape[-1],
+                        depth=depth)
+        else:
+            channels = tuple(state[f"unet.{name}.conv1.weight"].shape[0] for name in ("res1", "res2", "res3"))
+            coords = state["unet.conv_in.weight"].shape[1] == LATENT_CHANNELS + 2
+            model = cls(vocab_size, channels, coords, pooled_text="unet.text_pool.weight" in state)
+        model.load_state_dict(state)
+        return model
 
     def forward(self, sample, timestep, input_ids):
-        return self.unet(sample, timestep, self.text(input_ids))
+        return self.network(sample, timestep, self.text(input_ids))

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .dataset import LatentNorm
-from .noise_schedule import SCHEDULER_CONFIG
+from .noise_schedule import scheduler_config
 from .denoiser import LATENT_CHANNELS, TEXT_MAX_LENGTH, TEXT_WIDTH, TextToLatent
 from .vae import DOWNSAMPLE, Vae
 
@@ -51,13 +51,13 @@ class _VaeEncoderMean(nn.Module):
         return (self.encoder(image)[0] - self.mean) / self.std
 
 
-def export_text_to_latent(model: TextToLatent, bundle: Path, special_ids: dict[str, int]) -> dict:
+def export_text_to_latent(model: TextToLatent, bundle: Path, special_ids: dict[str, int], objective: str) -> dict:
     ids = torch.full((2, TEXT_MAX_LENGTH), special_ids["[PAD]"], dtype=torch.long)
     ids[:, :3] = torch.tensor([special_ids["[BOS]"], 10, special_ids["[EOS]"]])
     _export(model.text, (ids,), bundle / "image" / "text_encoder.onnx", ["input_ids"], ["last_hidden_state"],
             {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
     context = model.text(ids).detach()
-    _export(model.unet, (torch.randn(2, LATENT_CHANNELS, 16, 28), torch.tensor([999.0, 10.0]), context),
+    _export(model.network, (torch.randn(2, LATENT_CHANNELS, 16, 28), torch.tensor([999.0, 10.0]), context),
             bundle / "image" / "denoiser.onnx", ["sample", "timestep", "encoder_hidden_states"], ["prediction"],
             {"sample": LATENT_AXES, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"},
              "prediction": LATENT_AXES})
@@ -82,7 +82,7 @@ def export_text_to_latent(model: TextToLatent, bundle: Path, special_ids: dict[s
                 "context": tensor("encoder_hidden_states", "float32", states),
             },
             "outputs": {"prediction": tensor("prediction", "float32", LATENT)},
-            "prediction_type": SCHEDULER_CONFIG["prediction_type"],
+            "prediction_type": scheduler_config(objective)["prediction_type"],
             "architecture": "3-stage U-Net (latent, 1/2, 1/4) with cross-attention to the text states at every "
                             "stage and self-attention at 1/2 and 1/4; EMA weights",
         },

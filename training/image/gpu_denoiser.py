@@ -142,12 +142,12 @@ def install(args) -> None:
             shutil.copy2(path, args.work / "checkpoints" / path.name)
     meta = json.loads((args.weights / "denoiser.json").read_text())
     tok = Tokenizer(build_vocab())
-    model = TextToLatent(tok.size, tuple(meta["config"]["channels"]), meta["config"].get("coords", False))
     weights = read_weight_parts(args.weights, meta["parts"])
-    model.load_state_dict(weights)
+    model = TextToLatent.from_state(tok.size, weights)
     opt = torch.optim.AdamW(model.parameters())  # finished: the resume never steps it
     torch.save({"model": weights, "ema": weights, "opt": opt.state_dict(), "step": meta["steps"],
-                "steps": meta["steps"], "seconds": meta["seconds"], "device_name": meta["device_name"]},
+                "steps": meta["steps"], "seconds": meta["seconds"], "device_name": meta["device_name"],
+                "objective": meta["config"].get("objective", "v")},
                args.work / "checkpoints" / "denoiser.pt")
     print(f"installed a {meta['steps']}-step denoiser trained on {meta['device_name']} into {args.work}")
 

@@ -57,6 +57,25 @@ def min_snr_weight(t: torch.Tensor, ac: torch.Tensor, gamma: float = 5.0) -> tor
 FLOW_TIMESTEP_SCALE = 1000.0
 
 
+# The runtime samples a flow model with diffusers' FlowMatchEulerDiscreteScheduler at shift 1
+# (the straight line as trained); `prediction_type` is not a diffusers field of that class, the
+# manifest carries it for the runtime's check that denoiser and scheduler agree.
+FLOW_SCHEDULER_CONFIG = {
+    "_class_name": "FlowMatchEulerDiscreteScheduler",
+    "num_train_timesteps": NUM_TRAIN_TIMESTEPS,
+    "shift": 1.0,
+    "prediction_type": "flow_prediction",
+}
+
+
+def scheduler_config(objective: str) -> dict:
+    """model.json's `generation.scheduler_config` for a denoiser trained with `objective`."""
+    configs = {"v": SCHEDULER_CONFIG, "flow": FLOW_SCHEDULER_CONFIG}
+    if objective not in configs:
+        raise ValueError(f"unknown objective {objective!r}: use 'v' or 'flow'")
+    return dict(configs[objective])
+
+
 def logit_normal_sigmas(count: int, generator: torch.Generator, mean: float = 0.0, std: float = 1.0) -> torch.Tensor:
     return torch.sigmoid(mean + std * torch.randn(count, generator=generator))
 

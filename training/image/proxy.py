@@ -5,7 +5,8 @@ chance on shapes), so this one isolates the first thing a prompt-following model
 one object, square images, its true descriptive caption. A variant is a VAE downsampling (8x
 as today, or 4x, where objects span about twice as many latent cells per side), an objective
 (v-prediction with min-SNR, or rectified flow with logit-normal levels) and a U-Net with or
-without coordinate channels. Every variant of one downsampling trains on the same latents.
+without coordinate channels or a pooled text embedding beside cross-attention, or a small
+MM-DiT (mmdit.py) at the same cost per step. Every variant of one downsampling trains on the same latents.
 
 At each checkpoint the EMA denoiser draws every held-out prompt from pure noise (20 steps,
 guidance 5), the VAE decodes it and the judge reads it; the rates, with Wilson 95 % intervals
@@ -51,12 +52,21 @@ class Variant:
     downsample: int
     objective: str
     coords: bool = False
+    pooled_text: bool = False
+    architecture: str = "unet"
 
+
+# The MM-DiT at the U-Net's cost per step (measured side by side, one thread, batch 32 on
+# 16 x 16 latents: 0.67 s against 0.73 s) and about its size (1.1 M parameters against 1.05 M):
+# width 96, 4 joint blocks, 2 x 2 latent cells per token.
+MMDIT_WIDTH, MMDIT_DEPTH, MMDIT_PATCH = 96, 4, 2
 
 VARIANTS = {
     "v8": Variant(8, "v"),
     "flow8": Variant(8, "flow"),
     "flow8-coords": Variant(8, "flow", coords=True),
+    "flow8-pooled": Variant(8, "flow", pooled_text=True),
+    "mmdit8": Variant(8, "flow", architecture="mmdit"),
     "v4": Variant(4, "v"),
     "flow4": Variant(4, "flow"),
     "flow4-coords": Variant(4, "flow", coords=True),
@@ -187,9 +197,12 @@ def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) 
     out = work / name
     out.mkdir(parents=True, exist_ok=True)
     curve = out / "curve.jsonl"
+    mmdit = variant.architecture == "mmdit"
     cfg = DenoiserConfig(steps=sizes.steps, batch_size=sizes.batch_size, lr=1e-3,
                          warmup=min(200, sizes.steps // 4), checkpoint_every=sizes.eval_every,
-                         channels=PROXY_CHANNELS, objective=variant.objective, coords=variant.coords)
+                         channels=(MMDIT_WIDTH,) * 3 if mmdit else PROXY_CHANNELS, objective=variant.objective,
+                         coords=variant.coords, pooled_text=variant.pooled_text,
+                         architecture=variant.architecture, patch=MMDIT_PATCH if mmdit else 1, depth=MMDIT_DEPTH)
     clock = {"started": time.time(), "eval": 0.0}
 
     def evaluate(step: int, ema) -> None:

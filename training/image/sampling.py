@@ -3,8 +3,8 @@
 Both use classifier-free guidance with the empty prompt's ids as the unconditional branch:
 - `ddim_v`: deterministic DDIM on the v-prediction schedule (noise_schedule.alphas_cumprod)
   from any timestep down to 0, so a probe can also start from a partly noised latent;
-- `euler_flow`: Euler steps along the rectified-flow velocity from s = 1 (pure noise) to 0,
-  as diffusers' FlowMatchEulerDiscreteScheduler with shift 1.
+- `euler_flow`: Euler steps along the rectified-flow velocity from s = 1 (pure noise), or a
+  lower level, to 0, as diffusers' FlowMatchEulerDiscreteScheduler with shift 1.
 """
 
 import numpy as np
@@ -36,8 +36,8 @@ def ddim_v(model, z: torch.Tensor, ids: torch.Tensor, empty: torch.Tensor, t_sta
 
 @torch.no_grad()
 def euler_flow(model, z: torch.Tensor, ids: torch.Tensor, empty: torch.Tensor, steps: int = 20,
-               guidance: float = 5.0) -> torch.Tensor:
-    sigmas = torch.linspace(1.0, 0.0, steps + 1)
+               guidance: float = 5.0, sigma_start: float = 1.0) -> torch.Tensor:
+    sigmas = torch.linspace(sigma_start, 0.0, steps + 1)
     for s, s_next in zip(sigmas[:-1], sigmas[1:]):
         z = z + (s_next - s) * _guided(model, z, float(s) * FLOW_TIMESTEP_SCALE, ids, empty, guidance)
     return z

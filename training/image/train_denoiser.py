@@ -42,6 +42,12 @@ class DenoiserConfig:
     channels: tuple[int, int, int] = CHANNELS  # U-Net widths at latent, 1/2 and 1/4 resolution
     objective: str = "v"  # "v" (v-prediction, min-SNR) or "flow" (rectified flow)
     coords: bool = False  # coordinate channels into the U-Net (denoiser.coordinate_channels)
+    pooled_text: bool = False  # the pooled text embedding added to the timestep embedding
+    # "unet", or "mmdit" (mmdit.py: width channels[-1], `depth` joint blocks, `patch` x `patch`
+    # latent cells per token; it always has positions and the pooled text path)
+    architecture: str = "unet"
+    patch: int = 1
+    depth: int = 6
 
 
 def _lr_factor(step: int, cfg: DenoiserConfig, steps: int) -> float:
@@ -70,7 +76,8 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
     torch.manual_seed(seed)
     dev = torch.device(device)
     device_name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
-    model = TextToLatent(vocab_size, cfg.channels, cfg.coords)
+    model = TextToLatent(vocab_size, cfg.channels, cfg.coords, cfg.pooled_text, cfg.architecture, cfg.patch,
+                         cfg.depth)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
     start, seconds, planned = 0, 0.0, cfg.steps
@@ -104,7 +111,7 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
     def save(step: int) -> None:
         save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                     "step": step, "steps": planned, "seconds": seconds + time.time() - began,
-                    "device_name": device_name}, checkpoint)
+                    "device_name": device_name, "objective": cfg.objective}, checkpoint)
 
     step = start
     while step < planned:

@@ -25,7 +25,9 @@ def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
         assert name in components, name
     for entry in (components["text_encoder"], components["denoiser"], components["vae_decoder"]):
         assert (out / entry["file"]).stat().st_size > 0
-    assert manifest["generation"]["scheduler_config"]["beta_schedule"] == "scaled_linear"
+    # The quick recipe trains by rectified flow: the bundle samples it with the flow scheduler.
+    assert manifest["generation"]["scheduler_config"]["_class_name"] == "FlowMatchEulerDiscreteScheduler"
+    assert components["denoiser"]["prediction_type"] == "flow_prediction"
     assert components["vae_decoder"]["scaling_factor"] > 0
 
     # The VAE reports how it decodes latents with noise of the denoiser's kind added.

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from training.image.denoiser import TextToLatent, coordinate_channels
+from training.image.mmdit import sincos_2d
 from training.image.noise_schedule import flow_interpolate, flow_velocity
 from training.image.proxy import main, one_object_scene
 from training.image.sampling import euler_flow
@@ -52,6 +53,50 @@ def test_coords_change_the_unets_input_only():
     assert out.shape == (1, 4, 4, 6)
 
 
+def test_the_pooled_text_path_makes_the_prompt_reach_every_resblock_and_survives_a_reload():
+    torch.manual_seed(0)
+    pooled = TextToLatent(50, (8, 16, 16), pooled_text=True)
+    torch.nn.init.normal_(pooled.unet.conv_out.weight)  # zero-initialised: nothing would show
+    sample, t = torch.randn(1, 4, 4, 6), torch.tensor([500.0])
+    context = torch.randn(1, 100, 128)
+    # Only the pooled path sees the prompt when cross-attention's values are zeroed.
+    for block in pooled.unet.modules():
+        if hasattr(block, "kv"):
+            torch.nn.init.zeros_(block.kv.weight)
+            torch.nn.init.zeros_(block.kv.bias)
+    a = pooled.unet(sample, t, context)
+    assert not torch.allclose(a, pooled.unet(sample, t, context + 1.0))
+
+    reloaded = TextToLatent.from_state(50, pooled.state_dict())
+    assert reloaded.unet.text_pool is not None and not reloaded.unet.coords
+    assert torch.equal(reloaded.unet(sample, t, context), a)
+    plain = TextToLatent.from_state(50, TextToLatent(50, (8, 16, 16), coords=True).state_dict())
+    assert plain.unet.text_pool is None and plain.unet.coords
+
+
+def test_the_mmdit_keeps_the_denoisers_contract_at_every_aspect_and_reloads_from_its_weights():
+    torch.manual_seed(0)
+    model = TextToLatent(50, (32, 32, 32), architecture="mmdit", patch=2, depth=2)
+    ids = torch.randint(1, 50, (2, 100))
+    sample, t = torch.randn(2, 4, 16, 28), torch.tensor([10.0, 900.0])
+    assert torch.count_nonzero(model(sample, t, ids)) == 0  # adaLN-Zero: untrained, it predicts 0
+    torch.nn.init.normal_(model.mmdit.out.weight)
+    for h, w in ((16, 16), (16, 28), (28, 16)):
+        assert model(torch.randn(2, 4, h, w), t, ids).shape == (2, 4, h, w)
+    reloaded = TextToLatent.from_state(50, model.state_dict())
+    assert reloaded.mmdit.patch == 2 and len(reloaded.mmdit.blocks) == 2
+    assert torch.equal(reloaded(sample, t, ids), model(sample, t, ids))
+
+
+def test_2d_positions_are_distinct_per_patch_and_share_one_frame_across_aspects():
+    square, wide = sincos_2d(3, 3, 32), sincos_2d(3, 9, 32)
+    assert torch.unique(square, dim=0).shape[0] == 9
+    # Positions are fractions of the side: the square's first column (centre 1/6) is the wide
+    # image's second (1.5/9), and the same row is the same row.
+    assert torch.allclose(square[0], wide[1], atol=1e-6)
+    assert not torch.allclose(square[0], wide[0], atol=1e-2)
+
+
 def test_one_object_scenes_are_square_single_and_described():
     scene, caption = one_object_scene(0, 21, 5)
     assert scene.bucket == "square" and len(scene.objects) == 1
@@ -71,3 +116,13 @@ def test_quick_proxy_writes_a_learning_curve_and_resumes_without_repeating_it(tm
     assert len((tmp_path / "flow8-coords" / "curve.jsonl").read_text().splitlines()) == 2
     main(["--table", "--quick", "--work", str(tmp_path)])
     assert "| flow8-coords | 16 |" in capsys.readouterr().out
+
+
+def test_quick_mmdit_proxy_trains_and_is_judged_on_the_same_latents(tmp_path):
+    main(["--variant", "flow8", "--quick", "--work", str(tmp_path)])
+    main(["--variant", "mmdit8", "--quick", "--work", str(tmp_path)])
+    rows = [json.loads(line) for line in (tmp_path / "mmdit8" / "curve.jsonl").read_text().splitlines()]
+    assert [r["samples"] for r in rows] == [8, 16]
+    state = torch.load(tmp_path / "mmdit8" / "denoiser.pt")
+    assert state["objective"] == "flow" and "mmdit.patch_in.weight" in state["ema"]
+    assert sorted(p.name for p in tmp_path.glob("latents*.pt")) == ["latents8.pt"]  # shared, built once
