@@ -51,6 +51,16 @@ class _VaeEncoderMean(nn.Module):
         return (self.encoder(image)[0] - self.mean) / self.std
 
 
+def _describe(model: TextToLatent) -> str:
+    if hasattr(model, "mmdit"):
+        net = model.mmdit
+        return (f"MM-DiT: {len(net.blocks)} joint text-image attention blocks, width {net.width}, "
+                f"{net.patch}x{net.patch} latent cells per token, 2D sin-cos positions, adaLN-Zero on the "
+                "timestep and pooled text; EMA weights")
+    return ("3-stage U-Net (latent, 1/2, 1/4) with cross-attention to the text states at every stage and "
+            "self-attention at 1/2 and 1/4; EMA weights")
+
+
 def export_text_to_latent(model: TextToLatent, bundle: Path, special_ids: dict[str, int], objective: str) -> dict:
     ids = torch.full((2, TEXT_MAX_LENGTH), special_ids["[PAD]"], dtype=torch.long)
     ids[:, :3] = torch.tensor([special_ids["[BOS]"], 10, special_ids["[EOS]"]])
@@ -83,8 +93,7 @@ def export_text_to_latent(model: TextToLatent, bundle: Path, special_ids: dict[s
             },
             "outputs": {"prediction": tensor("prediction", "float32", LATENT)},
             "prediction_type": scheduler_config(objective)["prediction_type"],
-            "architecture": "3-stage U-Net (latent, 1/2, 1/4) with cross-attention to the text states at every "
-                            "stage and self-attention at 1/2 and 1/4; EMA weights",
+            "architecture": _describe(model),
         },
     }
 

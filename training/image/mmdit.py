@@ -45,6 +45,15 @@ def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch
     return x * (1 + scale) + shift
 
 
+class PlainNorm(nn.Module):
+    """Layer norm without its own scale and shift (the modulation supplies them), written out:
+    torch's ONNX export of `nn.LayerNorm(elementwise_affine=False)` is an invalid graph."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        centred = x - x.mean(dim=-1, keepdim=True)
+        return centred * torch.rsqrt(centred.square().mean(dim=-1, keepdim=True) + 1e-5)  # nn.LayerNorm's eps
+
+
 class Stream(nn.Module):
     """One modality's weights in a joint block: modulation, attention projections, MLP."""
 
@@ -53,10 +62,10 @@ class Stream(nn.Module):
         self.modulation = nn.Linear(width, 6 * width)
         nn.init.zeros_(self.modulation.weight)  # adaLN-Zero: gates start at 0
         nn.init.zeros_(self.modulation.bias)
-        self.norm1 = nn.LayerNorm(width, elementwise_affine=False)
+        self.norm1 = PlainNorm()
         self.qkv = nn.Linear(width, 3 * width)
         self.proj = nn.Linear(width, width)
-        self.norm2 = nn.LayerNorm(width, elementwise_affine=False)
+        self.norm2 = PlainNorm()
         self.mlp = nn.Sequential(nn.Linear(width, mlp_ratio * width), nn.GELU(approximate="tanh"),
                                  nn.Linear(mlp_ratio * width, width))
 
@@ -92,7 +101,7 @@ class MMDiT(nn.Module):
         self.text_pool = nn.Linear(TEXT_WIDTH, width)
         self.blocks = nn.ModuleList([JointBlock(width, heads, mlp_ratio) for _ in range(depth)])
         self.final_modulation = nn.Linear(width, 2 * width)
-        self.final_norm = nn.LayerNorm(width, elementwise_affine=False)
+        self.final_norm = PlainNorm()
         self.out = nn.Linear(width, patch * patch * LATENT_CHANNELS)
         for layer in (self.final_modulation, self.out):  # predicts 0 until trained
             nn.init.zeros_(layer.weight)

@@ -14,6 +14,7 @@ over the held-out prompts, go to `curve.jsonl`: the learning curve against sampl
 
     /usr/bin/python3 -m training.image.proxy --variant v8            # one variant (resumes)
     /usr/bin/python3 -m training.image.proxy --table                 # every finished curve, markdown
+    /usr/bin/python3 -m training.image.proxy --variant flow8 --guidance 2,3.5,5,7.5  # guidance sweep
     /usr/bin/python3 -m training.image.proxy --variant v8 --quick    # toy sizes, seconds (tests)
 
 Work dir: training/runs/proxy-seed<N>/ (vae<D>.pt, latents<D>.pt, <variant>/). One thread
@@ -38,6 +39,7 @@ from ..world.render import render
 from ..world.sample import text_rng
 from ..world.scene import Scene, SceneObject, rng_for
 from .dataset import LatentNorm, LatentSet, frame
+from .denoiser import TextToLatent
 from .sampling import ddim_v, euler_flow
 from .train_denoiser import DenoiserConfig, train_denoiser
 from .vae import VAE_LR, Vae, measure_vae, to_image, to_tensor, train_vae
@@ -45,6 +47,7 @@ from .vae import VAE_LR, Vae, measure_vae, to_image, to_tensor, train_vae
 # Streams of their own, so proxy scenes never coincide with the bundle's training images.
 TRAIN_STREAM, HELDOUT_STREAM = 20, 21
 PROXY_CHANNELS = (32, 64, 96)  # the half-width U-Net: about 4x cheaper per step than the bundle's
+GUIDANCE = 5.0  # classifier-free guidance of the curves: the bundle's default
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ def proxy_latents(work: Path, vae: Vae, seed: int, sizes: ProxySizes, tok: Token
 
 @torch.no_grad()
 def judge_generations(model, vae: Vae, norm: LatentNorm, objective: str, tok: Tokenizer, seed: int,
-                      count: int, chunk: int = 50) -> dict:
+                      count: int, chunk: int = 50, guidance: float = GUIDANCE) -> dict:
     """Generate every held-out prompt from pure noise and read each image back."""
     counts = dict.fromkeys(HIT_NAMES, 0)
     empty = torch.tensor([frame(tok, "")])
@@ -180,7 +183,8 @@ def judge_generations(model, vae: Vae, norm: LatentNorm, objective: str, tok: To
         scenes = [one_object_scene(seed, HELDOUT_STREAM, i) for i in range(start, min(start + chunk, count))]
         ids = torch.tensor([frame(tok, caption) for _, caption in scenes])
         z = torch.randn((len(scenes), 4, side, side), generator=gen)
-        z = euler_flow(model, z, ids, empty) if objective == "flow" else ddim_v(model, z, ids, empty)
+        z = (euler_flow(model, z, ids, empty, guidance=guidance) if objective == "flow"
+             else ddim_v(model, z, ids, empty, guidance=guidance))
         images = vae.decoder(norm.denormalise(z))
         for (scene, _), image in zip(scenes, images):
             for name, hit in read_hits(scene, to_image(image)).items():
@@ -227,6 +231,31 @@ def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) 
     return curve
 
 
+def sweep_guidance(name: str, seed: int, sizes: ProxySizes, work: Path, scales: list[float], log=print) -> list[dict]:
+    """Judges a finished variant's last EMA checkpoint at each classifier-free guidance scale on
+    the same held-out prompts and noise (the issue's "tune guidance on the binding metric");
+    rows go to `<variant>/guidance.jsonl`."""
+    variant = VARIANTS[name]
+    checkpoint = work / name / "denoiser.pt"
+    if not checkpoint.exists():
+        raise SystemExit(f"no checkpoint for {name} in {work}: train it first (--variant {name})")
+    tok = Tokenizer(build_vocab())
+    vae = proxy_vae(work, seed, variant.downsample, sizes, log).eval()
+    norm = LatentNorm.of(proxy_latents(work, vae, seed, sizes, tok, log)[0])
+    state = torch.load(checkpoint)
+    model = TextToLatent.from_state(tok.size, state["ema"]).eval()
+    rows = []
+    for scale in scales:
+        row = {"variant": name, "samples": state["step"] * sizes.batch_size, "guidance": scale,
+               **judge_generations(model, vae, norm, variant.objective, tok, seed, sizes.heldout_images,
+                                   guidance=scale)}
+        log(f"  {name} guidance {scale}: colour+shape {row['colour_and_shape']['rate']:.1%} "
+            f"shape {row['shape']['rate']:.1%} cell {row['right_cell']['rate']:.1%}")
+        rows.append(row)
+    (work / name / "guidance.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return rows
+
+
 def table(work: Path) -> str:
     """Markdown: one row per (variant, checkpoint), rates with their 95 % intervals."""
     lines = ["| variant | samples seen | colour + shape | colour | shape | texture | right cell |",
@@ -253,6 +282,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--steps", type=int, help="denoiser steps (default 3000; --quick 4)")
     ap.add_argument("--work", type=Path, help="default training/runs/proxy-seed<N> (--quick: proxy-quick-seed<N>)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--guidance", help="comma-separated scales: judge the --variant's last checkpoint at each")
     args = ap.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     if args.steps:
@@ -266,6 +296,9 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
     work.mkdir(parents=True, exist_ok=True)
+    if args.guidance:
+        sweep_guidance(args.variant, args.seed, sizes, work, [float(s) for s in args.guidance.split(",")])
+        return
     run_variant(args.variant, args.seed, sizes, work)
 
 

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from training.image.denoiser import TextToLatent, coordinate_channels
-from training.image.mmdit import sincos_2d
 from training.image.noise_schedule import flow_interpolate, flow_velocity
 from training.image.proxy import main, one_object_scene
 from training.image.sampling import euler_flow
@@ -74,29 +73,6 @@ def test_the_pooled_text_path_makes_the_prompt_reach_every_resblock_and_survives
     assert plain.unet.text_pool is None and plain.unet.coords
 
 
-def test_the_mmdit_keeps_the_denoisers_contract_at_every_aspect_and_reloads_from_its_weights():
-    torch.manual_seed(0)
-    model = TextToLatent(50, (32, 32, 32), architecture="mmdit", patch=2, depth=2)
-    ids = torch.randint(1, 50, (2, 100))
-    sample, t = torch.randn(2, 4, 16, 28), torch.tensor([10.0, 900.0])
-    assert torch.count_nonzero(model(sample, t, ids)) == 0  # adaLN-Zero: untrained, it predicts 0
-    torch.nn.init.normal_(model.mmdit.out.weight)
-    for h, w in ((16, 16), (16, 28), (28, 16)):
-        assert model(torch.randn(2, 4, h, w), t, ids).shape == (2, 4, h, w)
-    reloaded = TextToLatent.from_state(50, model.state_dict())
-    assert reloaded.mmdit.patch == 2 and len(reloaded.mmdit.blocks) == 2
-    assert torch.equal(reloaded(sample, t, ids), model(sample, t, ids))
-
-
-def test_2d_positions_are_distinct_per_patch_and_share_one_frame_across_aspects():
-    square, wide = sincos_2d(3, 3, 32), sincos_2d(3, 9, 32)
-    assert torch.unique(square, dim=0).shape[0] == 9
-    # Positions are fractions of the side: the square's first column (centre 1/6) is the wide
-    # image's second (1.5/9), and the same row is the same row.
-    assert torch.allclose(square[0], wide[1], atol=1e-6)
-    assert not torch.allclose(square[0], wide[0], atol=1e-2)
-
-
 def test_one_object_scenes_are_square_single_and_described():
     scene, caption = one_object_scene(0, 21, 5)
     assert scene.bucket == "square" and len(scene.objects) == 1
@@ -126,3 +102,15 @@ def test_quick_mmdit_proxy_trains_and_is_judged_on_the_same_latents(tmp_path):
     state = torch.load(tmp_path / "mmdit8" / "denoiser.pt")
     assert state["objective"] == "flow" and "mmdit.patch_in.weight" in state["ema"]
     assert sorted(p.name for p in tmp_path.glob("latents*.pt")) == ["latents8.pt"]  # shared, built once
+
+
+def test_a_guidance_sweep_judges_the_last_checkpoint_once_per_scale(tmp_path):
+    main(["--variant", "flow8", "--quick", "--work", str(tmp_path)])
+    main(["--variant", "flow8", "--quick", "--work", str(tmp_path), "--guidance", "1,5"])
+    rows = [json.loads(line) for line in (tmp_path / "flow8" / "guidance.jsonl").read_text().splitlines()]
+    assert [(r["guidance"], r["samples"]) for r in rows] == [(1.0, 16), (5.0, 16)]
+    # At the curves' own scale it reads exactly what the curve's last point read.
+    last = json.loads((tmp_path / "flow8" / "curve.jsonl").read_text().splitlines()[-1])
+    assert all(rows[1][k] == last[k] for k in ("colour_and_shape", "colour", "shape", "texture", "right_cell"))
+    with pytest.raises(SystemExit, match="train it first"):
+        main(["--variant", "v8", "--quick", "--work", str(tmp_path), "--guidance", "5"])
