@@ -73,6 +73,7 @@ VARIANTS = {
     "v4": Variant(4, "v"),
     "flow4": Variant(4, "flow"),
     "flow4-coords": Variant(4, "flow", coords=True),
+    "mmdit4": Variant(4, "flow", architecture="mmdit"),
 }
 
 
@@ -91,7 +92,8 @@ class ProxySizes:
 FULL = ProxySizes(vae_steps=1000, train_images=20000, heldout_images=200, steps=3000, eval_every=500)
 QUICK = ProxySizes(vae_steps=3, train_images=16, heldout_images=4, steps=4, eval_every=2, batch_size=4,
                    vae_batch=2, vae_crop=32)
-HIT_NAMES = ("colour_and_shape", "colour", "shape", "texture", "all_three", "right_cell")
+HIT_NAMES = ("colour_and_shape", "colour", "shape", "texture", "all_three", "right_cell", "one_object",
+             "exact_colour_and_shape", "exact_cell")
 
 
 def one_object_scene(seed: int, stream: int, index: int) -> tuple[Scene, str]:
@@ -131,10 +133,15 @@ def proxy_vae(work: Path, seed: int, downsample: int, sizes: ProxySizes, log=pri
 
 
 def read_hits(scene: Scene, image: np.ndarray) -> dict[str, bool]:
-    """Which of the one-object prompt's facts the judge reads back from `image` (anywhere in
-    it, as the suite's one-object check; `right_cell` also asks for the stated position)."""
+    """Which of the one-object prompt's facts the judge reads back from `image`: anywhere in it,
+    as the suite's one-object check (`right_cell` also asks for the stated position), and
+    strictly: `one_object` when the judge finds exactly one object, `exact_*` when that one
+    object also has the prompted colour and shape, or sits in the prompted cell. An image
+    cluttered with fragments scores on the first kind by luck; only the strict kind says the
+    prompt was followed."""
     want = scene.objects[0]
     found = read_scene(image).objects
+    single = found[0] if len(found) == 1 else None
     same_shape = [o for o in found if o.shape == want.shape]
     both = [o for o in same_shape if o.colour == want.colour]
     return {
@@ -144,6 +151,9 @@ def read_hits(scene: Scene, image: np.ndarray) -> dict[str, bool]:
         "texture": any(o.texture == want.texture for o in same_shape),
         "all_three": any(o.texture == want.texture for o in both),
         "right_cell": any((o.row, o.col) == (want.row, want.col) for o in found),
+        "one_object": single is not None,
+        "exact_colour_and_shape": single is not None and (single.colour, single.shape) == (want.colour, want.shape),
+        "exact_cell": single is not None and (single.row, single.col) == (want.row, want.col),
     }
 
 
@@ -257,19 +267,25 @@ def sweep_guidance(name: str, seed: int, sizes: ProxySizes, work: Path, scales: 
 
 
 def table(work: Path) -> str:
-    """Markdown: one row per (variant, checkpoint), rates with their 95 % intervals."""
-    lines = ["| variant | samples seen | colour + shape | colour | shape | texture | right cell |",
-             "| --- | ---: | --- | --- | --- | --- | --- |"]
-    for curve in sorted(work.glob("*/curve.jsonl")):
-        for line in curve.read_text().splitlines():
+    """Markdown: one row per (variant, checkpoint) of every curve, then every guidance sweep's
+    rows, rates with their 95 % intervals ("-" where a row predates the strict read-outs)."""
+    keys = ("colour_and_shape", "colour", "shape", "texture", "right_cell", "one_object", "exact_colour_and_shape",
+            "exact_cell")
+    lines = ["| variant | samples seen | guidance | colour + shape | colour | shape | texture | right cell | one object "
+             "| exact colour + shape | exact cell |",
+             "| --- | ---: | ---: | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for path in sorted(work.glob("*/curve.jsonl")) + sorted(work.glob("*/guidance.jsonl")):
+        for line in path.read_text().splitlines():
             row = json.loads(line)
 
             def cell(key: str) -> str:
+                if key not in row:
+                    return "-"
                 low, high = row[key]["ci95"]
                 return f"{100 * row[key]['rate']:.1f} [{100 * low:.0f}, {100 * high:.0f}]"
 
-            lines.append(f"| {row['variant']} | {row['samples']:,} | " + " | ".join(
-                cell(k) for k in ("colour_and_shape", "colour", "shape", "texture", "right_cell")) + " |")
+            lines.append(f"| {row['variant']} | {row['samples']:,} | {row.get('guidance', GUIDANCE):g} | "
+                         + " | ".join(cell(k) for k in keys) + " |")
     return "\n".join(lines)
 
 

@@ -1,15 +1,17 @@
 """The design proxy: 4x/8x VAEs, rectified flow, coordinate channels, and a resumable curve."""
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
 
 from training.image.denoiser import TextToLatent, coordinate_channels
 from training.image.noise_schedule import flow_interpolate, flow_velocity
-from training.image.proxy import main, one_object_scene
+from training.image.proxy import main, one_object_scene, read_hits
 from training.image.sampling import euler_flow
 from training.image.vae import Vae
+from training.world.render import render
 
 
 @pytest.mark.parametrize("downsample", [4, 8])
@@ -81,6 +83,19 @@ def test_one_object_scenes_are_square_single_and_described():
     assert one_object_scene(0, 21, 5) == (scene, caption)  # addressed, so re-rendered identically
 
 
+def test_clutter_scores_on_the_lenient_read_outs_but_not_on_the_strict_ones():
+    scene, _ = one_object_scene(0, 21, 5)
+    want = scene.objects[0]
+    assert read_hits(scene, render(scene))["exact_colour_and_shape"]
+    # The prompted object plus two others in other cells.
+    others = [replace(want, row=r, col=c, shape=s) for (r, c), s in zip(
+        [(r, c) for r in range(3) for c in range(3) if (r, c) != (want.row, want.col)][:2], ("cross", "circle"))]
+    cluttered = replace(scene, objects=(want, *others), jitter=scene.jitter * 3)
+    hits = read_hits(scene, render(cluttered))
+    assert hits["colour_and_shape"] and hits["right_cell"]
+    assert not (hits["one_object"] or hits["exact_colour_and_shape"] or hits["exact_cell"])
+
+
 def test_quick_proxy_writes_a_learning_curve_and_resumes_without_repeating_it(tmp_path, capsys):
     main(["--variant", "flow8-coords", "--quick", "--work", str(tmp_path)])
     rows = [json.loads(line) for line in (tmp_path / "flow8-coords" / "curve.jsonl").read_text().splitlines()]
@@ -91,7 +106,7 @@ def test_quick_proxy_writes_a_learning_curve_and_resumes_without_repeating_it(tm
     main(["--variant", "flow8-coords", "--quick", "--work", str(tmp_path)])  # finished: nothing to redo
     assert len((tmp_path / "flow8-coords" / "curve.jsonl").read_text().splitlines()) == 2
     main(["--table", "--quick", "--work", str(tmp_path)])
-    assert "| flow8-coords | 16 |" in capsys.readouterr().out
+    assert "| flow8-coords | 16 | 5 |" in capsys.readouterr().out
 
 
 def test_quick_mmdit_proxy_trains_and_is_judged_on_the_same_latents(tmp_path):
