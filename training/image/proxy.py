@@ -231,7 +231,8 @@ def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) 
             f.write(json.dumps(row) + "\n")
         log(f"  {name} step {step}: colour+shape {scores['colour_and_shape']['rate']:.1%} "
             f"colour {scores['colour']['rate']:.1%} shape {scores['shape']['rate']:.1%} "
-            f"texture {scores['texture']['rate']:.1%} cell {scores['right_cell']['rate']:.1%}")
+            f"texture {scores['texture']['rate']:.1%} cell {scores['right_cell']['rate']:.1%}; one object "
+            f"{scores['one_object']['rate']:.1%}, exact colour+shape {scores['exact_colour_and_shape']['rate']:.1%}")
 
     run = train_denoiser(tok.size, data, caption_ids, frame(tok, ""), norm, cfg, seed, out / "denoiser.pt",
                          log=log, label=name, on_checkpoint=evaluate)
@@ -259,8 +260,8 @@ def sweep_guidance(name: str, seed: int, sizes: ProxySizes, work: Path, scales: 
         row = {"variant": name, "samples": state["step"] * sizes.batch_size, "guidance": scale,
                **judge_generations(model, vae, norm, variant.objective, tok, seed, sizes.heldout_images,
                                    guidance=scale)}
-        log(f"  {name} guidance {scale}: colour+shape {row['colour_and_shape']['rate']:.1%} "
-            f"shape {row['shape']['rate']:.1%} cell {row['right_cell']['rate']:.1%}")
+        log(f"  {name} guidance {scale}: one object {row['one_object']['rate']:.1%}, exact colour+shape "
+            f"{row['exact_colour_and_shape']['rate']:.1%}, exact cell {row['exact_cell']['rate']:.1%}")
         rows.append(row)
     (work / name / "guidance.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     return rows
