@@ -25,9 +25,13 @@ let stack: TestStack;
 const persistDir = mkdtempSync(join(tmpdir(), "limner-fault-state-"));
 /** The most the API allows; with n = 4 one request is many seconds of work. */
 const STEPS = 100;
+// limner-mini, not tiny-sd: tiny-sd's steps take about 10 ms, so on a loaded machine a hang-up
+// could reach the runtime after its 100th step (25-50 steps ran after one; CI once saw all 100).
+// limner-mini's steps are slow enough that 4-5 run after the hang-up.
+const MODEL = "limner-mini";
 
 beforeAll(async () => {
-  stack = await startTestStack(["tiny-sd"], {
+  stack = await startTestStack([MODEL], {
     persistDir,
     edgeVars: NO_LIMITS,
     edgeServer: FAULT_EDGE_SERVER,
@@ -51,6 +55,7 @@ async function hangUpMidway(stream: boolean): Promise<string> {
   const requestId = `hangup-${stream ? "sse" : "json"}-${crypto.randomUUID()}`;
   const before = await steps();
   const body = JSON.stringify({
+    model: MODEL,
     prompt: "a blue heart",
     steps: STEPS,
     n: 4,
