@@ -159,16 +159,25 @@ try {
   const settled = minutes.filter((minute) => minute * 60_000 >= WARMUP_MS);
   /** Resident floor trends above this share of their level per 10 minutes read as growth. */
   const FLAT_PERCENT = 10;
-  const residentTrends: number[] = [];
-  const memoryRows = series.map(({ name, pick }, row) => {
-    const a = summarise(pick, WARMUP_MS, WARMUP_MS + WINDOW_MS);
-    const b = summarise(pick, MINUTES * 60_000 - WINDOW_MS, Infinity);
+  const memory = series.map(({ name, pick }, row) => {
     const floors = settled.map((m) => summarise(pick, m * 60_000, (m + 1) * 60_000).floor);
     const perTenMinutes = 10 * slope(settled, floors);
-    const level = mean(floors);
-    if (row < processes.length) residentTrends.push((100 * perTenMinutes) / level);
-    return `| ${name} | ${a.floor.toFixed(0)} | ${b.floor.toFixed(0)} | ${change(a.floor, b.floor)} | ${perTenMinutes >= 0 ? "+" : ""}${perTenMinutes.toFixed(0)} MiB (${((100 * perTenMinutes) / level).toFixed(1)} %) | ${a.median.toFixed(0)} | ${b.median.toFixed(0)} | ${change(a.median, b.median)} |`;
+    return {
+      name,
+      resident: row < processes.length,
+      start: summarise(pick, WARMUP_MS, WARMUP_MS + WINDOW_MS),
+      end: summarise(pick, MINUTES * 60_000 - WINDOW_MS, Infinity),
+      perTenMinutes,
+      trendPercent: (100 * perTenMinutes) / mean(floors),
+    };
   });
+  const memoryRows = memory.map(
+    ({ name, start: a, end: b, perTenMinutes, trendPercent }) =>
+      `| ${name} | ${a.floor.toFixed(0)} | ${b.floor.toFixed(0)} | ${change(a.floor, b.floor)} | ${perTenMinutes >= 0 ? "+" : ""}${perTenMinutes.toFixed(0)} MiB (${trendPercent.toFixed(1)} %) | ${a.median.toFixed(0)} | ${b.median.toFixed(0)} | ${change(a.median, b.median)} |`,
+  );
+  const residentFlat = memory
+    .filter((m) => m.resident)
+    .every((m) => Math.abs(m.trendPercent) <= FLAT_PERCENT);
   const lost = byStatus.get("no answer (lost)") ?? 0;
   const report = `## Soak: ${MINUTES} minutes of mixed load on two runtimes
 
@@ -194,7 +203,7 @@ is the least-squares slope of the minute-by-minute floors after the warm-up, per
 | --- | --- | --- | --- | --- | --- | --- | --- |
 ${memoryRows.join("\n")}
 
-Resident memory flat (every floor trend within ${FLAT_PERCENT} % of its level per 10 minutes): **${residentTrends.every((t) => Math.abs(t) <= FLAT_PERCENT) ? "yes" : "no"}**.
+Resident memory flat (every floor trend within ${FLAT_PERCENT} % of its level per 10 minutes): **${residentFlat ? "yes" : "no"}**.
 
 External memory of each runtime's main thread when the load ended: ${external.map((mib, i) => `${stack.runtimes[i]?.name} ${mib.toFixed(0)} MiB`).join(", ")}.
 

@@ -26,8 +26,7 @@ from ..judge.accuracy import judge_accuracy
 from .config import main_run_work
 from .dataset import LatentNorm, LatentSet, frame
 from .denoiser import TextToLatent
-from .noise_schedule import FLOW_TIMESTEP_SCALE, add_noise, alphas_cumprod, flow_interpolate
-from .sampling import ddim_v, euler_flow
+from .sampling import denoise, noise_to
 from .vae import Vae, to_image, to_tensor
 
 DEFAULT_STARTS = (0, 300, 600, 999)
@@ -50,13 +49,9 @@ def load_run(work: Path, tok: Tokenizer) -> tuple[Vae, TextToLatent, LatentNorm,
 def regenerate(vae: Vae, model: TextToLatent, norm: LatentNorm, objective: str, ids: torch.Tensor,
                empty: torch.Tensor, image: np.ndarray, t_start: int, generator: torch.Generator) -> np.ndarray:
     z = norm.normalise(vae.encode(to_tensor([image])))
-    if t_start > 0 and objective == "flow":
-        sigma = (t_start + 1) / FLOW_TIMESTEP_SCALE  # 999 -> 1.0: pure noise, as for v
-        z = flow_interpolate(z, torch.randn(z.shape, generator=generator), torch.tensor([sigma]))
-        z = euler_flow(model, z, ids, empty, SAMPLING_STEPS, GUIDANCE, sigma_start=sigma)
-    elif t_start > 0:
-        z = add_noise(z, torch.randn(z.shape, generator=generator), torch.tensor([t_start]), alphas_cumprod())
-        z = ddim_v(model, z, ids, empty, t_start, SAMPLING_STEPS, GUIDANCE)
+    if t_start > 0:
+        z = noise_to(objective, z, torch.randn(z.shape, generator=generator), t_start)
+        z = denoise(model, objective, z, ids, empty, t_start, SAMPLING_STEPS, GUIDANCE)
     return to_image(vae.decoder(norm.denormalise(z))[0])
 
 

@@ -40,7 +40,7 @@ from ..world.sample import text_rng
 from ..world.scene import Scene, SceneObject, rng_for
 from .dataset import LatentNorm, LatentSet, frame
 from .denoiser import TextToLatent
-from .sampling import ddim_v, euler_flow
+from .sampling import denoise
 from .train_denoiser import DenoiserConfig, train_denoiser
 from .vae import VAE_LR, Vae, measure_vae, to_image, to_tensor, train_vae
 
@@ -193,8 +193,7 @@ def judge_generations(model, vae: Vae, norm: LatentNorm, objective: str, tok: To
         scenes = [one_object_scene(seed, HELDOUT_STREAM, i) for i in range(start, min(start + chunk, count))]
         ids = torch.tensor([frame(tok, caption) for _, caption in scenes])
         z = torch.randn((len(scenes), 4, side, side), generator=gen)
-        z = (euler_flow(model, z, ids, empty, guidance=guidance) if objective == "flow"
-             else ddim_v(model, z, ids, empty, guidance=guidance))
+        z = denoise(model, objective, z, ids, empty, guidance=guidance)
         images = vae.decoder(norm.denormalise(z))
         for (scene, _), image in zip(scenes, images):
             for name, hit in read_hits(scene, to_image(image)).items():
@@ -211,12 +210,12 @@ def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) 
     out = work / name
     out.mkdir(parents=True, exist_ok=True)
     curve = out / "curve.jsonl"
-    mmdit = variant.architecture == "mmdit"
+    shape = (dict(channels=(MMDIT_WIDTH,) * 3, patch=MMDIT_PATCH, depth=MMDIT_DEPTH)
+             if variant.architecture == "mmdit" else dict(channels=PROXY_CHANNELS))
     cfg = DenoiserConfig(steps=sizes.steps, batch_size=sizes.batch_size, lr=1e-3,
                          warmup=min(200, sizes.steps // 4), checkpoint_every=sizes.eval_every,
-                         channels=(MMDIT_WIDTH,) * 3 if mmdit else PROXY_CHANNELS, objective=variant.objective,
-                         coords=variant.coords, pooled_text=variant.pooled_text,
-                         architecture=variant.architecture, patch=MMDIT_PATCH if mmdit else 1, depth=MMDIT_DEPTH)
+                         objective=variant.objective, coords=variant.coords, pooled_text=variant.pooled_text,
+                         architecture=variant.architecture, **shape)
     clock = {"started": time.time(), "eval": 0.0}
 
     def evaluate(step: int, ema) -> None:
