@@ -99,10 +99,13 @@ def score_captions(model: Captioner, tok: Tokenizer, seed: int, count: int) -> d
     return out
 
 
+DEFAULT_OUT = RUNS / "captioner-from-bundle.pt"
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bundle", type=Path, default=BUNDLE)
-    ap.add_argument("--out", type=Path, default=RUNS / "captioner-from-bundle.pt")
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--check", type=int, default=60, help="held-out images to caption as a check (0: none)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)

@@ -1,6 +1,6 @@
 """The limner-mini image model with one command, deterministic for a seed:
 
-    /usr/bin/python3 -m training.image [--quick] [--seed N] [--out DIR] [--work DIR]
+    /usr/bin/python3 -m training.image [--config full|v1|gpu] [--quick] [--seed N] [--out DIR] [--work DIR]
 
 Stages: VAE -> recaption + latents -> text encoder + U-Net on the 95 % descriptive blend ->
 consistency decoder (teacher, then 2-step distillation) -> export into
@@ -8,9 +8,12 @@ the bundle (model.json gains the generation components) -> evaluation through th
 ONNX models (onnxruntime-node, gpu-runtime/eval/eval-image.ts) -> model card section.
 
 The prompt upsampler has its own command (`python3 -m training.upsampler`); the evaluation's
-short+upsample prompts use the bundle's. Needs the data loop's captioner (`python3 -m training.data`, same seed): its checkpoint
-recaptions the unlabelled images. Finished stages found in --work are resumed, so pass a
-fresh --work after code changes. The default run writes models/limner-mini; --quick runs
+short+upsample prompts use the bundle's. `full` (limner-mini 0.x) needs the data loop's
+captioner (`python3 -m training.data`, same seed) to recaption 12k unlabelled images; `v1`
+(limner-mini 1.0: rectified flow on 200k fresh images, about 6 hours on 2 cores plus the data
+cache) recaptions with the bundle's own captioner (`python3 -m training.captioner.from_bundle`)
+into the sharded cache. Finished stages found in --work are resumed (the cache shard by shard,
+the denoiser from its last checkpoint), so pass a fresh --work after code changes. The default run writes models/limner-mini; --quick runs
 every stage at toy sizes into a temp dir (random captioner weights) in about a minute.
 """
 
@@ -22,16 +25,18 @@ from pathlib import Path
 
 import torch
 
+from ..captioner.from_bundle import DEFAULT_OUT as BUNDLE_CAPTIONER
 from ..captioner.tokenizer import SPECIALS, Tokenizer, build_vocab
 from ..model_card import write_section
 from ..paths import BUNDLE
 from ..upsampler.export import copy_upsampler
 from .bundle import merge_manifest
 from .card import write_image_card
-from .config import CONFIGS, RUNS, TRAINING_BLEND
+from .config import CONFIGS, QUICK, QUICK_OF, RUNS, TRAINING_BLEND
+from .cache import build_cache, load_captioner, load_training_data
 from .consistency import distill, measure_decoders, train_teacher
 from .consistency_export import export_consistency, export_teacher
-from .dataset import LatentNorm, blend_ids, encode_latents, frame, recaption
+from .dataset import LatentNorm, LatentSet, blend_ids, encode_latents, frame, recaption
 from .evaluate import evaluate_bundle
 from .export import Denormalised, export_text_to_latent, export_vae_decoder, export_vae_encoder
 from .train_denoiser import train_denoiser
@@ -46,6 +51,28 @@ def captioner_checkpoint(seed: int) -> Path:
     return RUNS / f"full-seed{seed}" / "checkpoints" / "stage_descriptive_polish2.pt"
 
 
+def fresh_data(cache: Path, vae, tok: Tokenizer, seed: int, count: int, quick: bool, workers: int,
+               log) -> tuple[list[dict], LatentSet, dict]:
+    """`count` fresh images through the sharded cache (resumes at its first missing shard),
+    recaptioned by the bundle's own captioner (random weights with --quick)."""
+    if not quick and not BUNDLE_CAPTIONER.exists():
+        raise SystemExit(f"{BUNDLE_CAPTIONER.name} not found: run "
+                         "`/usr/bin/python3 -m training.captioner.from_bundle` first")
+    captioner = load_captioner(None if quick else BUNDLE_CAPTIONER, tok.size)
+    summary = build_cache(cache, vae.eval(), captioner, tok, seed, count, shard=2 if quick else 4096,
+                          workers=workers, log=log)
+    # A build killed part-way resumes across sessions: add up the seconds of every run, and keep
+    # the rates of the last run that did any work.
+    summary_file = cache / "build.json"
+    before = json.loads(summary_file.read_text()) if summary_file.exists() else {"seconds_total": 0.0}
+    if summary["images_per_second_this_run"] or not summary_file.exists():
+        summary["seconds_total"] = before["seconds_total"] + sum(summary["seconds_this_run"].values())
+        summary_file.write_text(json.dumps(summary, indent=1))
+    summary = json.loads(summary_file.read_text())
+    log(f"  cache: {json.dumps(summary['images_per_second_this_run'])} images/s")
+    return *load_training_data(cache), summary
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="every stage at toy sizes (about a minute)")
@@ -55,12 +82,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, help="bundle dir (default: models/limner-mini, or a temp dir with --quick)")
     ap.add_argument("--work", type=Path, help="scratch dir (default: training/runs/image-seed<N>, or inside --out with --quick)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="rendering processes for a fresh-data config")
     ap.add_argument("--skip-eval", action="store_true", help="export only; keep the card's previous evaluation")
     ap.add_argument("--stop-after", choices=STAGES, help="train up to this stage (its checkpoints kept) and stop")
     args = ap.parse_args(argv)
-    cfg = CONFIGS["quick" if args.quick else args.config]
+    cfg = QUICK_OF.get(args.config, QUICK) if args.quick else CONFIGS[args.config]
     out = args.out or (Path(tempfile.mkdtemp(prefix="limner-image-quick-")) if args.quick else BUNDLE)
-    run_name = f"image-gpu-seed{args.seed}" if cfg.name == "gpu" else f"image-seed{args.seed}"
+    run_name = f"image-seed{args.seed}" if cfg.name == "full" else f"image-{cfg.name}-seed{args.seed}"
     work = args.work or ((out / "work") if args.quick else RUNS / run_name)
     copy_upsampler(BUNDLE, out)  # a no-op for the committed bundle, which has its own
     ckpt = work / "checkpoints"
@@ -74,36 +102,46 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"[{time.time() - t0:7.1f}s] {msg}", flush=True)
 
     seconds: dict[str, float] = {}
-    metrics: dict = {"seed": args.seed, "config": cfg.name, "seconds": seconds,
+    metrics: dict = {"seed": args.seed, "config": cfg.name, "seconds": seconds, "vae_downsample": cfg.vae_downsample,
                      "suite_per_category": cfg.suite_per_category, "decoder_eval": cfg.decoder_eval,
                      "teacher_eval_steps": cfg.teacher_eval_steps}
     log(f"limner-mini image model: config={cfg.name} seed={args.seed} out={out} work={work}")
     tok = Tokenizer(build_vocab())
     special_ids = {t: tok.id(t) for t in SPECIALS}
 
-    log("stage 1/6 vae: 8x downsampling, 4 latent channels")
-    vae, seconds["vae"] = train_vae(args.seed, cfg.vae_steps, cfg.vae_batch, cfg.vae_crop, VAE_LR, ckpt / "vae.pt", log)
+    log(f"stage 1/6 vae: {cfg.vae_downsample}x downsampling, 4 latent channels")
+    vae, seconds["vae"] = train_vae(args.seed, cfg.vae_steps, cfg.vae_batch, cfg.vae_crop, VAE_LR, ckpt / "vae.pt", log,
+                                    downsample=cfg.vae_downsample)
     vae.requires_grad_(False)
     metrics["vae"] = measure_vae(vae, args.seed, cfg.vae_eval)
     log(f"  {json.dumps(metrics['vae'])}")
     if args.stop_after == "vae":
         return metrics
 
-    log(f"stage 2/6 data: recaption {cfg.recaption_size} unlabelled images, encode latents, caption blend")
     started = time.time()
-    rows = recaption(None if args.quick else captioner_checkpoint(args.seed), tok, args.seed,
-                     cfg.recaption_size, work / "manifest.jsonl", log)
-    latents = encode_latents(vae, rows, work / "latents.pt", log=log)
+    if cfg.fresh_images:
+        log(f"stage 2/6 data: {cfg.fresh_images} fresh unlabelled images recaptioned and encoded "
+            "into the sharded cache, caption blend")
+        rows, latents, cache_summary = fresh_data(work / "cache", vae, tok, args.seed, cfg.fresh_images,
+                                                  args.quick, args.workers, log)
+    else:
+        log(f"stage 2/6 data: recaption {cfg.recaption_size} unlabelled images, encode latents, caption blend")
+        rows = recaption(None if args.quick else captioner_checkpoint(args.seed), tok, args.seed,
+                         cfg.recaption_size, work / "manifest.jsonl", log)
+        latents = encode_latents(vae, rows, work / "latents.pt", log=log)
     kind, ratio = TRAINING_BLEND
     caption_ids, realised = blend_ids(tok, rows, ratio, kind, args.seed)
     norm = LatentNorm.of(latents)
     # Recaptioning and encoding are reused from --work when present: keep the time they took.
     data_time = work / "data_seconds.json"
     if not data_time.exists():
-        data_time.write_text(json.dumps({"seconds": time.time() - started}))
+        spent = cache_summary["seconds_total"] if cfg.fresh_images else time.time() - started
+        data_time.write_text(json.dumps({"seconds": spent}))
     seconds["data"] = json.loads(data_time.read_text())["seconds"]
     metrics["data"] = {"images": len(rows), "blend": {"kind": kind, "ratio": ratio, "realised": realised},
                        "buckets": {b: len(r) for b, r in latents.rows.items()}, "latent_norm": norm.to_json()}
+    if cfg.fresh_images:
+        metrics["data"]["fresh"] = cache_summary
     log(f"  {json.dumps(metrics['data'])}")
     if args.stop_after == "data":
         return metrics
@@ -113,6 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
                               cfg.denoiser, args.seed, ckpt / "denoiser.pt", log)
     model, seconds["denoiser"] = denoiser.model, denoiser.seconds
     metrics["denoiser"] = {**cfg.denoiser.__dict__, "device": denoiser.device,
+                           "epochs": round(cfg.denoiser.steps * cfg.denoiser.batch_size / len(rows), 1),
                            "params": {"text_encoder": sum(p.numel() for p in model.text.parameters()),
                                       "unet": sum(p.numel() for p in model.network.parameters())}}
     if args.stop_after == "denoiser":

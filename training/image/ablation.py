@@ -22,8 +22,9 @@ from ..captioner.tokenizer import SPECIALS, Tokenizer, build_vocab
 from ..model_card import write_section
 from ..paths import BUNDLE
 from .bundle import merge_manifest
+from .cache import load_run_data
 from .config import ABLATION_BLENDS, ABLATION_DENOISER, ABLATION_QUICK, main_run_work
-from .dataset import LatentNorm, LatentSet, blend_ids, frame
+from .dataset import LatentNorm, blend_ids, frame
 from .evaluate import run_harness
 from .export import export_text_to_latent
 from .prompt_card import cell
@@ -59,8 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     tok = Tokenizer(build_vocab())
     special_ids = {t: tok.id(t) for t in SPECIALS}
-    rows = [json.loads(line) for line in (work / "manifest.jsonl").read_text().splitlines() if line.strip()]
-    latents = LatentSet.load(work / "latents.pt")
+    rows, latents = load_run_data(work)
     norm = LatentNorm.of(latents)  # the main run's per-channel standardisation
     suite = work / "eval" / "suite.json"
     results: dict = {"config": cfg.__dict__, "images": len(rows), "limit": args.limit, "runs": []}

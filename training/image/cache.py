@@ -34,15 +34,26 @@ import torch
 from ..captioner.model import Captioner
 from ..captioner.tokenizer import Tokenizer, build_vocab
 from ..paths import RUNS
-from ..recaption.manifest import caption_rows
+from ..recaption.manifest import caption_rows, read_manifest
 from ..world.sample import Sample, make_sample
 from ..world.scene import STREAMS
 from .checkpoint import save_atomic
+from .dataset import LatentSet
 from .vae import DOWNSAMPLE, Vae, to_tensor
 
 
 def _render(args: tuple[int, int, int]) -> Sample:
     return make_sample(*args)
+
+
+def load_captioner(path: Path | None, vocab_size: int) -> Captioner:
+    """A frozen captioner from a checkpoint (a training run's, or from_bundle's); random weights
+    for toy runs when `path` is None."""
+    captioner = Captioner(vocab_size)
+    if path is not None:
+        state = torch.load(path, map_location="cpu")
+        captioner.load_state_dict(state.get("model", state))
+    return captioner.requires_grad_(False).eval()
 
 
 def shard_path(out: Path, shard: int) -> Path:
@@ -124,6 +135,20 @@ def load_cache(out: Path) -> tuple[list[dict], dict[str, torch.Tensor], dict[str
     return (rows, {b: torch.cat(v) for b, v in latents.items()}, {b: torch.cat(v) for b, v in positions.items()})
 
 
+def load_training_data(out: Path) -> tuple[list[dict], LatentSet]:
+    """The cache as a denoiser's training data: manifest rows and their latents per bucket."""
+    rows, latents, positions = load_cache(out)
+    return rows, LatentSet(latents, {b: p.numpy() for b, p in positions.items()})
+
+
+def load_run_data(work: Path) -> tuple[list[dict], LatentSet]:
+    """A `training.image` run's training data: its sharded cache (fresh-data configs such as
+    `v1`), or its recaptioned manifest and latents (`full`)."""
+    if (work / "cache").is_dir():
+        return load_training_data(work / "cache")
+    return read_manifest(work / "manifest.jsonl"), LatentSet.load(work / "latents.pt")
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vae", type=Path, help="VAE checkpoint (training.image's vae.pt or a proxy's vae<D>.pt)")
@@ -142,7 +167,7 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_flush_denormal(True)
     tok = Tokenizer(build_vocab())
     torch.manual_seed(args.seed)  # --quick's random weights are the same in every run
-    vae, captioner = Vae(args.downsample), Captioner(tok.size)
+    vae = Vae(args.downsample)
     if args.quick:
         args.count, args.shard = 6, 2
         out = args.out or Path(tempfile.mkdtemp(prefix="limner-cache-quick-"))
@@ -153,11 +178,9 @@ def main(argv: list[str] | None = None) -> dict:
             if not path.exists():
                 ap.error(f"{path} not found")
         vae.load_state_dict(torch.load(args.vae, map_location="cpu")["model"])
-        state = torch.load(args.captioner, map_location="cpu")
-        captioner.load_state_dict(state.get("model", state))
         out = args.out or RUNS / f"cache-seed{args.seed}-d{args.downsample}"
+    captioner = load_captioner(None if args.quick else args.captioner, tok.size).to(args.device)
     vae.to(args.device).eval()
-    captioner.to(args.device).eval()
     summary = build_cache(out, vae, captioner, tok, args.seed, args.count, args.shard, args.workers)
     print(json.dumps({"out": os.fspath(out), **summary}))
     return summary

@@ -48,8 +48,14 @@ def _noise_psnr(vae: dict) -> str:
 
 def _reproduce(m: dict, quick: str) -> list[str]:
     seed = m["seed"]
-    cpu = (f"- The bundle (needs the data loop's captioner, `python3 -m training.data --seed {seed}`, first): "
-           f"`/usr/bin/python3 -m training.image --seed {seed}{quick}`")
+    if m["data"].get("fresh"):
+        cpu = ("- The bundle (needs the bundle's captioner restored first, "
+               "`/usr/bin/python3 -m training.captioner.from_bundle`; about 6 hours of training on 2 cores plus "
+               "the data cache, every stage resumable): "
+               f"`/usr/bin/python3 -m training.image --config v1 --seed {seed}{quick}`")
+    else:
+        cpu = (f"- The bundle (needs the data loop's captioner, `python3 -m training.data --seed {seed}`, first): "
+               f"`/usr/bin/python3 -m training.image --seed {seed}{quick}`")
     if m["config"] != "gpu":
         return [cpu]
     return [
@@ -63,11 +69,18 @@ def _reproduce(m: dict, quick: str) -> list[str]:
     ]
 
 
+def _fresh_data_line(data: dict) -> str:
+    rates = data["fresh"]["images_per_second_this_run"]
+    return ("), rendered fresh and recaptioned by the bundle's own captioner (restored from its ONNX files, "
+            "`training.captioner.from_bundle`) into the sharded latent cache (`training.image.cache`; images/s on "
+            "the last build: " + ", ".join(f"{stage} {rate}" for stage, rate in rates.items()) + ").")
+
+
 def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
     if skip_eval and "image-model" in read_sections(out / "MODEL_CARD.md"):
         return  # keep the measured card; an export without evaluation has nothing new to say
     seed, cfg = m["seed"], m["config"]
-    quick = " --quick" if cfg == "quick" else ""
+    quick = " --quick" if cfg.startswith("quick") else ""
     ev = m.get("eval", {})
     gen = ev.get("suite", {}).get("generation", {})
     size = bundle_bytes(out)
@@ -91,15 +104,16 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         "",
         f"- {data['images']} unlabelled images of the shapes world (buckets: "
         + ", ".join(f"{b} {n}" for b, n in sorted(data["buckets"].items()))
-        + "), recaptioned by the data loop's CPU-path captioner (`full` config, `training/runs/full-seed<N>`; "
-        "the bundle's own captioner is the GPU run's, section below).",
+        + (_fresh_data_line(data) if data.get("fresh") else
+           "), recaptioned by the data loop's CPU-path captioner (`full` config, `training/runs/full-seed<N>`; "
+           "the bundle's own captioner is the GPU run's, section below)."),
         f"- Training captions: the report's blend, {_pct(data['blend']['ratio'])} descriptive synthetic captions "
         f"and alt-text otherwise (realised {_pct(data['blend']['realised'])}); 10 % of captions dropped to the empty "
         "prompt for classifier-free guidance.",
         "",
         "### Models (ONNX in `image/`, described by `model.json`)",
         "",
-        f"- VAE: 8× downsampling, 4 latent channels; reconstruction PSNR {vae['psnr_db']:.2f} dB on {vae['images']} "
+        f"- VAE: {m.get('vae_downsample', 8)}× downsampling, 4 latent channels; reconstruction PSNR {vae['psnr_db']:.2f} dB on {vae['images']} "
         "held-out images" + _noise_psnr(vae) + ". The judge on VAE round trips of ground-truth renders (what any "
         "generator decoding these latents can at best score), per object by the training judge: "
         + _judge_line(vae.get("judge_on_reconstructions")) + " (per prompt category, with intervals: Prompt "
@@ -108,8 +122,10 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         "the decoder graphs undo it, so the manifest's scaling factor is 1.",
         f"- Text encoder: {den['params']['text_encoder'] / 1e6:.2f} M parameters (2-layer transformer, 100 tokens). "
         f"U-Net: {den['params']['unet'] / 1e6:.2f} M parameters, 3 stages (latent, ½, ¼), cross-attention at "
-        f"every stage; trained {den['steps']} steps × batch {den['batch_size']}, batches grouped by bucket, "
-        "min-SNR-5 weighting, EMA weights exported.",
+        f"every stage; trained {den['steps']} steps × batch {den['batch_size']}"
+        + (f" ({den['epochs']} epochs)" if "epochs" in den else "") + ", batches grouped by bucket, "
+        + ("rectified flow with logit-normal levels" if den.get("objective") == "flow" else "min-SNR-5 weighting")
+        + ", EMA weights exported.",
         "- Consistency decoder: a pixel-space diffusion decoder conditioned on the latents (and the VAE decoder's "
         f"image of them): an EDM teacher ({cons.get('teacher_steps')} steps × batch {cons.get('batch_size')}), "
         f"consistency-distilled (Song et al. 2023, CD with N = 18) for {cons.get('distill_steps')} steps; sampled "

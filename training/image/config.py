@@ -29,6 +29,11 @@ class ImageRunConfig:
     suite_per_category: int  # held-out prompts per category in the ONNX evaluation
     decoder_eval: int  # held-out images for the decoder comparison
     teacher_eval_steps: int
+    # > 0: train on this many fresh unlabelled images, recaptioned by the bundle's own captioner
+    # and encoded into the sharded cache (training.image.cache), instead of `recaption_size`
+    # images recaptioned by the data loop's CPU-path captioner.
+    fresh_images: int = 0
+    vae_downsample: int = 8
 
 
 GPU_DENOISER_STEPS = 2480  # what the GPU run's 180 s budget fitted (see GPU below)
@@ -54,7 +59,21 @@ QUICK = ImageRunConfig(
     vae_eval=6, suite_per_category=1, decoder_eval=2, teacher_eval_steps=4,
 )
 
-CONFIGS = {c.name: c for c in (FULL, GPU, QUICK)}
+# limner-mini 1.0's CPU recipe (issue 15), as the design proxies chose it (training/README.md):
+# rectified flow with logit-normal levels, on 200k distinct recaptioned images (17x the 12k of
+# `full`, so about 8 epochs instead of 13 on 12k). The denoiser alone is about 5 hours on two
+# cores (0.38 s per step at batch 32); every stage checkpoints and resumes exactly.
+V1 = replace(
+    FULL, name="v1", fresh_images=200_000,
+    denoiser=DenoiserConfig(steps=48_000, batch_size=32, lr=1e-3, warmup=500, checkpoint_every=1000,
+                            objective="flow"),
+)
+
+# `--config v1 --quick`: v1's data path (the sharded cache, random captioner weights) at toy sizes.
+QUICK_V1 = replace(QUICK, name="quick-v1", fresh_images=24)
+
+CONFIGS = {c.name: c for c in (FULL, GPU, V1, QUICK)}
+QUICK_OF = {"v1": QUICK_V1}  # the toy-size run of each config; QUICK for the others
 
 # The caption ablation (DALL-E 3 report, section 3): one smaller, shorter denoiser run per
 # caption source on the same images and latents, scored on the same held-out suite.

@@ -24,7 +24,8 @@ import torch
 from ..captioner.tokenizer import Tokenizer, build_vocab
 from ..judge.accuracy import judge_accuracy
 from .config import main_run_work
-from .dataset import LatentNorm, LatentSet, frame
+from .cache import load_run_data
+from .dataset import LatentNorm, frame
 from .denoiser import TextToLatent
 from .sampling import denoise, noise_to
 from .vae import Vae, to_image, to_tensor
@@ -42,7 +43,7 @@ def load_run(work: Path, tok: Tokenizer) -> tuple[Vae, TextToLatent, LatentNorm,
     model = TextToLatent.from_state(tok.size, state["ema"])
     # Checkpoints from before the objective was recorded are all v-prediction.
     objective = state.get("objective", "v")
-    return vae.eval(), model.eval(), LatentNorm.of(LatentSet.load(work / "latents.pt")), objective
+    return vae.eval(), model.eval(), LatentNorm.of(load_run_data(work)[1]), objective
 
 
 @torch.no_grad()

@@ -98,7 +98,7 @@ def run_harness(bundle: Path, suite: Path, out: Path, variants: str = ALL_VARIAN
 
 def evaluate_bundle(bundle: Path, work: Path, seed: int, cfg, log=print) -> dict:
     """The training run's evaluation: the suite at its size for `cfg`, the cap, the decoders."""
-    quick = cfg.name == "quick"
+    quick = cfg.name.startswith("quick")
     suite, renders, gt = write_suite(work, seed, SUITE_SIZES["quick" if quick else "full"], cfg.decoder_eval)
     log(f"  suite {suite}; renders {renders}; ground truth {gt}")
     eval_dir = work / "eval"

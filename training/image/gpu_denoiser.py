@@ -35,8 +35,7 @@ from ..captioner.tokenizer import Tokenizer, build_vocab
 from ..paths import BUNDLE
 from ..recaption.manifest import read_manifest
 from .config import GPU, TRAINING_BLEND
-from ..captioner.model import Captioner
-from .cache import build_cache, load_cache
+from .cache import build_cache, load_captioner, load_training_data
 from .dataset import LatentNorm, LatentSet, blend_ids, encode_latents, frame
 from .denoiser import TextToLatent
 from .train_denoiser import train_denoiser
@@ -47,16 +46,13 @@ MAX_PART_BYTES = 16 * 1024 * 1024  # the most a lent GPU machine sends back in o
 
 def fresh_data(args, vae: Vae, tok: Tokenizer, log) -> tuple[list[dict], LatentSet]:
     """N fresh unlabelled images, recaptioned and encoded here (training.image.cache)."""
-    captioner = Captioner(tok.size)
-    state = torch.load(args.captioner, map_location="cpu")
-    captioner.load_state_dict(state.get("model", state))
-    captioner.requires_grad_(False).eval().to(args.device)
+    captioner = load_captioner(args.captioner, tok.size).to(args.device)
     cache = args.out / "cache"
     build_cache(cache, vae, captioner, tok, args.seed, args.fresh, workers=args.workers,
                 batch_size=512 if args.device != "cpu" else 64, log=log)
-    rows, latents, positions = load_cache(cache)
+    data = load_training_data(cache)
     shutil.rmtree(cache)  # not carried back: the weights are what comes home
-    return rows, LatentSet(latents, {b: p.numpy() for b, p in positions.items()})
+    return data
 
 
 def write_weight_parts(state: dict[str, torch.Tensor], out: Path) -> list[str]:
