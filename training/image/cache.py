@@ -104,7 +104,8 @@ def build_cache(out: Path, vae: Vae, captioner: Captioner, tok: Tokenizer, seed:
                "device": str(device), "workers": workers,
                "seconds_this_run": {k: round(v, 1) for k, v in spent.items()},
                "images_per_second_this_run": {k: round(built / v, 1) for k, v in spent.items() if v > 0}}
-    (out / "cache.json").write_text(json.dumps(summary, indent=1))
+    if built or not (out / "cache.json").exists():  # a reader with nothing to build leaves the record be
+        (out / "cache.json").write_text(json.dumps(summary, indent=1))
     return summary
 
 

@@ -60,9 +60,10 @@ def _reproduce(m: dict, quick: str) -> list[str]:
         return [cpu]
     return [
         f"- This bundle: the CPU run below, then its denoiser trained again on a GPU machine and everything else "
-        f"resumed from the CPU run: `python3 -m training.image.gpu_denoiser train --work W --out D --seed {seed}` there "
-        "(W holding the CPU run's `checkpoints/vae.pt` and `manifest.jsonl`), then "
-        f"`/usr/bin/python3 -m training.image.gpu_denoiser install --weights D --base-work training/runs/image-seed{seed} "
+        f"resumed from the CPU run: `python3 -m training.image.gpu_denoiser train --work W --out D --fresh N "
+        f"--captioner C --time-budget-s S --seed {seed}` there (W holding the CPU run's `checkpoints/vae.pt` and "
+        "`latent_norm.json`, C the bundle's captioner; N fresh images rendered, recaptioned and encoded there), then "
+        f"`/usr/bin/python3 -m training.image.gpu_denoiser install --weights D --base-work training/runs/image-v1-seed{seed} "
         f"--work training/runs/image-gpu-seed{seed}` and `/usr/bin/python3 -m training.image --config gpu --seed {seed}` here. "
         "GPU kernels are not bit-reproducible, so a rerun lands near, not exactly on, these numbers.",
         cpu.replace("- The bundle", "- The CPU path"),
@@ -145,7 +146,7 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
                                            if name == "denoiser" and den.get("device", "cpu") != "cpu" else "")
           for name, s in secs.items()],
         f"- Total: {m['train_seconds'] / 60:.1f} min."
-        + (f" The CPU path (`full` config, every stage on the 2 cores) took {m['cpu_train_seconds'] / 60:.1f} min."
+        + (f" The CPU path (`v1` config, every stage on the 2 cores) took {m['cpu_train_seconds'] / 60:.1f} min."
            if m.get("cpu_train_seconds") else ""),
         "",
         *prompt_following_lines(ev, f"/usr/bin/python3 -m training.image --seed {seed}{quick}", seed),

@@ -81,6 +81,9 @@ def encode_latents(vae: Vae, rows: list[dict], path: Path, batch_size: int = 64,
     return out
 
 
+NORM_FILE = "latent_norm.json"  # a run's LatentNorm, in its work dir
+
+
 @dataclass
 class LatentNorm:
     """Per-channel standardisation of the VAE latents the denoiser works in.
@@ -107,6 +110,10 @@ class LatentNorm:
 
     def to_json(self) -> dict:
         return {"mean": [round(float(v), 6) for v in self.mean], "std": [round(float(v), 6) for v in self.std]}
+
+    @classmethod
+    def from_json(cls, stats: dict) -> "LatentNorm":
+        return cls(torch.tensor(stats["mean"]), torch.tensor(stats["std"]))
 
 
 def frame(tok: Tokenizer, text: str) -> list[int]:

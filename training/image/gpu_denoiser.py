@@ -10,13 +10,15 @@ files back of at most 16 MiB each), so the stage is split in two commands:
 
 `train` reads the CPU run's VAE checkpoint and recaptioned manifest from W, encodes the
 latents on the GPU (float32, no TF32, so they match the CPU run's), standardises them with the
-bundle's committed latent statistics (the decoders undo exactly those), trains with the `gpu`
+CPU run's latent statistics (W/latent_norm.json; the committed bundle's for runs from before it
+was recorded), which that run's decoders undo, trains with the `gpu`
 config's denoiser settings and writes the EMA weights (weights-NN.npz, each at most 16 MiB, the
 most a lent machine sends back per file) and denoiser.json. With `--fresh N` it does not read
 the CPU run's 12k-image manifest: it renders N fresh images of the unlabelled stream in
 `--workers` processes and recaptions and encodes them on the GPU (training.image.cache), so
 the denoiser sees N distinct images instead of 12k.
-`install` copies the other stages' checkpoints and data from the CPU run B into W2 and writes
+`install` copies the other stages' checkpoints and data from the CPU run B into W2 (a `v1` run's
+cache is linked, not copied) and writes
 W2's denoiser checkpoint, so `training.image --config gpu` resumes every stage, exports the
 bundle and evaluates it.
 """
@@ -36,7 +38,7 @@ from ..paths import BUNDLE
 from ..recaption.manifest import read_manifest
 from .config import GPU, TRAINING_BLEND
 from .cache import build_cache, load_captioner, load_training_data
-from .dataset import LatentNorm, LatentSet, blend_ids, encode_latents, frame
+from .dataset import NORM_FILE, LatentNorm, LatentSet, blend_ids, encode_latents, frame
 from .denoiser import TextToLatent
 from .train_denoiser import train_denoiser
 from .vae import Vae
@@ -85,8 +87,7 @@ def read_weight_parts(directory: Path, names: list[str]) -> dict[str, torch.Tens
 
 def committed_norm() -> LatentNorm:
     entry = json.loads((BUNDLE / "model.json").read_text())
-    stats = entry["components"]["vae_decoder"]["latent_normalisation"]
-    return LatentNorm(torch.tensor(stats["mean"]), torch.tensor(stats["std"]))
+    return LatentNorm.from_json(entry["components"]["vae_decoder"]["latent_normalisation"])
 
 
 def train(args) -> None:
@@ -110,8 +111,11 @@ def train(args) -> None:
         cache.unlink(missing_ok=True)  # always this manifest's latents, never an earlier run's
         latents = encode_latents(vae, rows, cache, batch_size=512, log=log, device=args.device)
         cache.unlink()  # not carried back: the CPU run has its own
-    norm = committed_norm()
-    log(f"  latent statistics here {LatentNorm.of(latents).to_json()}; committed {norm.to_json()}")
+    # The CPU run's own standardisation, which its export will undo (runs from before it was
+    # recorded: the committed bundle's, whose VAE they share).
+    recorded = args.work / NORM_FILE
+    norm = LatentNorm.from_json(json.loads(recorded.read_text())) if recorded.exists() else committed_norm()
+    log(f"  latent statistics here {LatentNorm.of(latents).to_json()}; training with {norm.to_json()}")
     kind, ratio = TRAINING_BLEND
     caption_ids, realised = blend_ids(tok, rows, ratio, kind, args.seed)
     log(f"  {len(rows)} images; blend {kind} {ratio}: {realised:.3%} synthetic")
@@ -131,8 +135,12 @@ def train(args) -> None:
 
 def install(args) -> None:
     (args.work / "checkpoints").mkdir(parents=True, exist_ok=True)
-    for name in ("manifest.jsonl", "latents.pt", "data_seconds.json"):
-        shutil.copy2(args.base_work / name, args.work / name)
+    for name in ("manifest.jsonl", "latents.pt", "data_seconds.json", NORM_FILE):
+        if (args.base_work / name).exists():
+            shutil.copy2(args.base_work / name, args.work / name)
+    if (args.base_work / "cache").is_dir() and not (args.work / "cache").exists():
+        # A fresh-data run's cache (GBs): shared, not copied; the gpu run only reads it.
+        (args.work / "cache").symlink_to((args.base_work / "cache").resolve(), target_is_directory=True)
     for path in (args.base_work / "checkpoints").iterdir():
         if path.name != "denoiser.pt":
             shutil.copy2(path, args.work / "checkpoints" / path.name)

@@ -111,6 +111,18 @@ def test_v1_trains_on_fresh_data_through_the_sharded_cache_and_resumes_it(tmp_pa
     (round_trip,) = probe_main(["--work", str(out / "work"), "--count", "2", "--starts", "0", "--threads", "1"])
     assert round_trip["t_start"] == 0
 
+    # The GPU path on a v1 run: fresh data there, standardised with this run's recorded statistics;
+    # installed beside the run, whose cache it links rather than copies.
+    captioner = tmp_path / "captioner.pt"
+    torch.save(Captioner(Tokenizer(build_vocab()).size).state_dict(), captioner)
+    weights, gpu_work = tmp_path / "gpu-weights", tmp_path / "gpu-work"
+    gpu_denoiser_main(["train", "--work", str(out / "work"), "--out", str(weights), "--steps", "2", "--batch", "2",
+                       "--device", "cpu", "--fresh", "4", "--captioner", str(captioner), "--workers", "1"])
+    assert json.loads((weights / "denoiser.json").read_text())["config"]["objective"] == "flow"
+    gpu_denoiser_main(["install", "--weights", str(weights), "--base-work", str(out / "work"), "--work", str(gpu_work)])
+    assert (gpu_work / "cache").is_symlink() and (gpu_work / "latent_norm.json").exists()
+    assert torch.load(gpu_work / "checkpoints" / "denoiser.pt")["objective"] == "flow"
+
 
 def test_weights_travel_in_parts_under_the_per_file_limit(tmp_path, monkeypatch):
     monkeypatch.setattr("training.image.gpu_denoiser.MAX_PART_BYTES", 200_000)
