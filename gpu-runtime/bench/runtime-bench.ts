@@ -6,7 +6,8 @@
  *    PyTorch eager, same weights and thread count: the tiny SD fixture (regenerated with its
  *    torch state dicts) and limner-mini's architecture (seeded weights, exported here).
  * 2. Per-image latency through the generation service, per bucket.
- * 3. limner-mini per bucket and decoder: per image, per denoiser step, decode.
+ * 3. limner-mini per bucket and decoder: per image, per denoiser step, decode; the denoiser's
+ *    FLOPs per step (counted from its ONNX graph) and the FLOP/s achieved against the CPU's peak.
  * 4. Throughput at concurrency 1, 4 and 8, dynamic batching on vs off, with event-loop lag p99.
  *
  * Options (env): BENCH_STEPS (20), BENCH_THREADS (1), BENCH_REQUESTS (48).
@@ -32,6 +33,8 @@ import {
   STEPS,
   THREADS,
 } from "./bench-settings";
+import { cpuPeak } from "./cpu-peak";
+import { denoiserFlops } from "./denoiser-flops";
 import {
   engineRows,
   LIMNER_MINI,
@@ -125,6 +128,17 @@ async function bucketLatency(
   );
 }
 
+/** One classifier-free-guidance pair per denoiser call, as the generation service runs it. */
+const CFG_BATCH = 2;
+
+/** The limner-mini table's compute columns: GFLOP per step, GFLOP/s achieved, % of peak. */
+function computeCells(flops: number | undefined, stepMs: number, peakFlops: number | undefined) {
+  if (flops === undefined) return "n/a | n/a | n/a";
+  const achieved = flops / (stepMs / 1000);
+  const share = peakFlops === undefined ? "n/a" : `${((100 * achieved) / peakFlops).toFixed(1)} %`;
+  return `${(flops / 1e9).toFixed(3)} | ${(achieved / 1e9).toFixed(1)} | ${share}`;
+}
+
 async function throughput(bundleDir: string, concurrency: number, batching: boolean) {
   const env = batching
     ? { LIMNER_MAX_BATCH: "8", LIMNER_MAX_QUEUE_DELAY_MS: "0", LIMNER_MAX_QUEUED: "256" }
@@ -182,6 +196,9 @@ async function main() {
     ["vae", "consistency"],
     LIMNER_REPEATS,
   );
+  const limnerFlops = denoiserFlops(join(ROOT, "models/limner-mini"), CFG_BATCH);
+  const peak = cpuPeak(THREADS);
+  const otherShare = Math.max(...[...limnerFlops.values()].map((b) => b.other_share));
   const rows: string[] = [];
   for (const concurrency of [1, 4, 8]) {
     log(`bench: throughput at concurrency ${concurrency}…`);
@@ -246,9 +263,23 @@ stage's time / steps (a CFG batch of 2 per step); decode = the decoder stage (\`
 VAE decoder call; \`consistency\`: the 2-step consistency decoder, two calls of a pixel-space
 network).
 
-| bucket | native size | decoder | per image (ms) | per denoiser step (ms) | decode (ms) |
-| --- | --- | --- | --- | --- | --- |
-${limner.map((r) => `| ${r.bucket} | ${r.size} | ${r.decoder} | ${ms(r.imageMs)} | ${ms(r.stepMs)} | ${ms(r.decodeMs)} |`).join("\n")}
+| bucket | native size | decoder | per image (ms) | per denoiser step (ms) | decode (ms) | GFLOP per step | GFLOP/s achieved | % of peak |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${limner.map((r) => `| ${r.bucket} | ${r.size} | ${r.decoder} | ${ms(r.imageMs)} | ${ms(r.stepMs)} | ${ms(r.decodeMs)} | ${computeCells(limnerFlops.get(r.bucket)?.flops, r.stepMs, peak?.flops)} |`).join("\n")}
+
+GFLOP per step: one denoiser call at batch ${CFG_BATCH} and the bucket's latent (native size / the
+VAE's factor), counted from the served ONNX graph itself by \`bench/onnx_flops.py\` (shape
+inference at those shapes; 2 × the multiply-accumulates of every Conv, MatMul and Gemm), so it
+follows whatever architecture the bundle ships. Elementwise ops, norms, softmax and bias adds are
+not in it: counted at 1 FLOP per output element (a floor; a norm or a softmax costs a few) they
+come to ${(100 * otherShare).toFixed(1)} % of the total at most, and they are memory-bound anyway. Achieved = GFLOP per
+step / the median step time, which covers the whole denoising stage (guidance, the scheduler
+step and the worker-thread hop too), so it slightly understates the kernels' own rate. ${
+    peak === undefined
+      ? "The CPU's peak is unknown here (no /proc/cpuinfo), so % of peak is left out."
+      : `Peak = ${peak.cores} core(s) (the ${THREADS === 0 ? "runtime's default of every core" : `${THREADS} intra-op thread(s) the bench gives onnxruntime`}) × ${peak.mhz} MHz (${peak.clockSource}) × ${peak.flopsPerCycle} FP32 FLOPs per cycle (${peak.isa} in the CPU flags, assuming two FMA units per core; parts with one AVX-512 FMA unit peak at half) = ${(peak.flops / 1e9).toFixed(1)} GFLOP/s.`
+  } The percentage bounds what a faster kernel, layout or engine could still win on this CPU;
+the machine is shared, so compare it across the rows of one run.
 
 Decoder quality needs ground-truth latents and the consistency decoder's undistilled teacher,
 a training artefact outside the served bundle, so the model's own evaluation measures it
