@@ -199,9 +199,17 @@ class TextToLatent(nn.Module):
     two graphs."""
 
     def __init__(self, vocab_size: int, channels: tuple[int, int, int] = CHANNELS, coords: bool = False,
-                 pooled_text: bool = False, architecture: str = "unet", patch: int = 1, depth: int = 6):
+                 pooled_text: bool = False, architecture: str = "unet", patch: int = 1, depth: int = 6,
+                 text_encoder: str = "own"):
         super().__init__()
-        self.text = TextEncoder(vocab_size)
+        if text_encoder == "captioner":
+            from .pretrained_text import CaptionerTextEncoder  # builds on the captioner's modules
+
+            self.text = CaptionerTextEncoder(vocab_size)
+        elif text_encoder == "own":
+            self.text = TextEncoder(vocab_size)
+        else:
+            raise ValueError(f"unknown text encoder {text_encoder!r}: use 'own' or 'captioner'")
         if architecture == "mmdit":
             from .mmdit import MMDiT  # mmdit.py builds on this module's layers
 
@@ -220,16 +228,18 @@ class TextToLatent(nn.Module):
     def from_state(cls, vocab_size: int, state: dict) -> "TextToLatent":
         """The model a state dict was saved from, its architecture and sizes read off the
         weights' shapes and names (runs differ in widths, coordinate channels, the pooled text
-        path, and U-Net or MM-DiT)."""
+        path, U-Net or MM-DiT, and its own text encoder or the captioner's)."""
+        text_encoder = "captioner" if "text.blocks.0.norm1.weight" in state else "own"
         if "mmdit.patch_in.weight" in state:
             patch_in = state["mmdit.patch_in.weight"]
             depth = len({key.split(".")[2] for key in state if key.startswith("mmdit.blocks.")})
             model = cls(vocab_size, (patch_in.shape[0],) * 3, architecture="mmdit", patch=patch_in.shape[-1],
-                        depth=depth)
+                        depth=depth, text_encoder=text_encoder)
         else:
             channels = tuple(state[f"unet.{name}.conv1.weight"].shape[0] for name in ("res1", "res2", "res3"))
             coords = state["unet.conv_in.weight"].shape[1] == LATENT_CHANNELS + 2
-            model = cls(vocab_size, channels, coords, pooled_text="unet.text_pool.weight" in state)
+            model = cls(vocab_size, channels, coords, pooled_text="unet.text_pool.weight" in state,
+                        text_encoder=text_encoder)
         model.load_state_dict(state)
         return model
 

@@ -5,7 +5,8 @@ chance on shapes), so this one isolates the first thing a prompt-following model
 one object, square images, its true descriptive caption. A variant is a VAE downsampling (8x
 as today, or 4x, where objects span about twice as many latent cells per side), an objective
 (v-prediction with min-SNR, or rectified flow with logit-normal levels) and a U-Net with or
-without coordinate channels or a pooled text embedding beside cross-attention, or a small
+without coordinate channels or a pooled text embedding beside cross-attention, with its own
+text encoder or the captioner's pretrained, frozen one (pretrained_text.py), or a small
 MM-DiT (mmdit.py) at the same cost per step. Every variant of one downsampling trains on the same latents.
 
 At each checkpoint the EMA denoiser draws every held-out prompt from pure noise (20 steps,
@@ -57,6 +58,7 @@ class Variant:
     coords: bool = False
     pooled_text: bool = False
     architecture: str = "unet"
+    text_encoder: str = "own"  # or "captioner": the captioner's pretrained text tower, frozen
 
 
 # The MM-DiT at the U-Net's cost per step (measured side by side, one thread, batch 32 on
@@ -69,6 +71,7 @@ VARIANTS = {
     "flow8": Variant(8, "flow"),
     "flow8-coords": Variant(8, "flow", coords=True),
     "flow8-pooled": Variant(8, "flow", pooled_text=True),
+    "flow8-clip": Variant(8, "flow", text_encoder="captioner"),
     "mmdit8": Variant(8, "flow", architecture="mmdit"),
     "v4": Variant(4, "v"),
     "flow4": Variant(4, "flow"),
@@ -215,7 +218,7 @@ def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) 
     cfg = DenoiserConfig(steps=sizes.steps, batch_size=sizes.batch_size, lr=1e-3,
                          warmup=min(200, sizes.steps // 4), checkpoint_every=sizes.eval_every,
                          objective=variant.objective, coords=variant.coords, pooled_text=variant.pooled_text,
-                         architecture=variant.architecture, **shape)
+                         architecture=variant.architecture, text_encoder=variant.text_encoder, **shape)
     clock = {"started": time.time(), "eval": 0.0}
 
     def evaluate(step: int, ema) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..captioner.from_bundle import DEFAULT_OUT as BUNDLE_CAPTIONER
 from .checkpoint import save_atomic
 from .dataset import LatentNorm, LatentSet
 from .denoiser import CHANNELS, TextToLatent
@@ -48,6 +49,9 @@ class DenoiserConfig:
     architecture: str = "unet"
     patch: int = 1
     depth: int = 6
+    # "own" (a 2-layer encoder trained with the image network) or "captioner" (the captioner's
+    # contrastive text tower, pretrained and frozen: pretrained_text.py)
+    text_encoder: str = "own"
 
 
 def _lr_factor(step: int, cfg: DenoiserConfig, steps: int) -> float:
@@ -77,7 +81,11 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
     dev = torch.device(device)
     device_name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
     model = TextToLatent(vocab_size, cfg.channels, cfg.coords, cfg.pooled_text, cfg.architecture, cfg.patch,
-                         cfg.depth)
+                         cfg.depth, cfg.text_encoder)
+    if cfg.text_encoder == "captioner":
+        # Pretrained and frozen (pretrained_text.py); a resumed run's checkpoint holds it too.
+        model.text.load_captioner(BUNDLE_CAPTIONER)
+        model.text.requires_grad_(False)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
     start, seconds, planned = 0, 0.0, cfg.steps
