@@ -13,8 +13,9 @@ captioner (`python3 -m training.data`, same seed) to recaption 12k unlabelled im
 (limner-mini 1.0: rectified flow on 200k fresh images, about 6 hours on 2 cores plus the data
 cache) recaptions with the bundle's own captioner (`python3 -m training.captioner.from_bundle`)
 into the sharded cache. Finished stages found in --work are resumed (the cache shard by shard,
-the denoiser from its last checkpoint), so pass a fresh --work after code changes. The default run writes models/limner-mini; --quick runs
-every stage at toy sizes into a temp dir (random captioner weights) in about a minute.
+the denoiser from its last checkpoint), so pass a fresh --work after code changes. The default
+run writes models/limner-mini; --quick runs every stage at toy sizes into a temp dir (random
+captioner weights) in about a minute.
 """
 
 import argparse
