@@ -40,6 +40,7 @@ from .consistency_export import export_consistency, export_teacher
 from .dataset import NORM_FILE, LatentNorm, LatentSet, blend_ids, encode_latents, frame, recaption
 from .evaluate import evaluate_bundle
 from .export import Denormalised, export_text_to_latent, export_vae_decoder, export_vae_encoder
+from .one_object_probe import judge_generations
 from .train_denoiser import train_denoiser
 from .vae_encoder_export import FILE as VAE_ENCODER_FILE
 from .vae_encoder_export import encoder_entry, own_encoder_section
@@ -150,8 +151,19 @@ def main(argv: list[str] | None = None) -> dict:
         return metrics
 
     log("stage 3/6 denoiser: text encoder + 3-stage U-Net, caption dropout, EMA")
+    curve = work / "curve.jsonl"
+
+    def learning_curve(step: int, ema) -> None:
+        if not cfg.curve_every or (step % cfg.curve_every and step != cfg.denoiser.steps):
+            return
+        scores = judge_generations(ema, vae, norm, cfg.denoiser.objective, tok, args.seed, cfg.curve_prompts)
+        with curve.open("a") as f:
+            f.write(json.dumps({"step": step, "samples": step * cfg.denoiser.batch_size, **scores}) + "\n")
+        log(f"  curve at step {step}: " + ", ".join(f"{name} {100 * scores[name]['rate']:.1f} %" for name in
+                                                    ("colour", "shape", "one_object", "exact_colour_and_shape")))
+
     denoiser = train_denoiser(tok.size, latents, caption_ids, frame(tok, ""), norm,
-                              cfg.denoiser, args.seed, ckpt / "denoiser.pt", log)
+                              cfg.denoiser, args.seed, ckpt / "denoiser.pt", log, on_checkpoint=learning_curve)
     model, seconds["denoiser"] = denoiser.model, denoiser.seconds
     metrics["denoiser"] = {**cfg.denoiser.__dict__, "device": denoiser.device,
                            "epochs": round(cfg.denoiser.steps * cfg.denoiser.batch_size / len(rows), 1),

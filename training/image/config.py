@@ -34,6 +34,11 @@ class ImageRunConfig:
     # images recaptioned by the data loop's CPU-path captioner.
     fresh_images: int = 0
     vae_downsample: int = 8
+    # > 0: every this many denoiser steps, judge the EMA model on `curve_prompts` one-object
+    # prompts from pure noise (one_object_probe.py) into the work dir's curve.jsonl: the long
+    # run's learning curve, comparable with the design proxies'.
+    curve_every: int = 0
+    curve_prompts: int = 200
 
 
 GPU_DENOISER_STEPS = 2480  # what the GPU run's 180 s budget fitted (see GPU below)
@@ -67,7 +72,7 @@ QUICK = ImageRunConfig(
 # `full`, so about 8 epochs instead of 13 on 12k). The denoiser alone is about 5 hours on two
 # cores (0.38 s per step at batch 32); every stage checkpoints and resumes exactly.
 V1 = replace(
-    FULL, name="v1", fresh_images=200_000,
+    FULL, name="v1", fresh_images=200_000, curve_every=4000,
     denoiser=DenoiserConfig(steps=48_000, batch_size=32, lr=1e-3, warmup=500, checkpoint_every=1000,
                             objective="flow"),
 )
@@ -75,7 +80,7 @@ V1 = replace(
 GPU = replace(V1, name="gpu", denoiser=GPU_DENOISER)
 
 # `--config v1 --quick`: v1's data path (the sharded cache, random captioner weights) at toy sizes.
-QUICK_V1 = replace(QUICK, name="quick-v1", fresh_images=24)
+QUICK_V1 = replace(QUICK, name="quick-v1", fresh_images=24, curve_every=2, curve_prompts=2)
 
 CONFIGS = {c.name: c for c in (FULL, GPU, V1, QUICK)}
 QUICK_OF = {"v1": QUICK_V1}  # the toy-size run of each config; QUICK for the others

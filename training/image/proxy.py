@@ -32,23 +32,16 @@ import numpy as np
 import torch
 
 from ..captioner.tokenizer import Tokenizer, build_vocab
-from ..judge.read import read_scene
 from ..paths import RUNS
-from ..stats import wilson
-from ..world import texts, vocab
 from ..world.render import render
-from ..world.sample import text_rng
-from ..world.scene import Scene, SceneObject, rng_for
 from .dataset import LatentNorm, LatentSet, frame
 from .denoiser import TextToLatent
-from .sampling import denoise
+from .one_object_probe import (GUIDANCE, HELDOUT_STREAM, HIT_NAMES, TRAIN_STREAM, judge_generations, one_object_scene,
+                               rates, read_hits)
 from .train_denoiser import DenoiserConfig, train_denoiser
 from .vae import VAE_LR, Vae, measure_vae, to_image, to_tensor, train_vae
 
-# Streams of their own, so proxy scenes never coincide with the bundle's training images.
-TRAIN_STREAM, HELDOUT_STREAM = 20, 21
 PROXY_CHANNELS = (32, 64, 96)  # the half-width U-Net: about 4x cheaper per step than the bundle's
-GUIDANCE = 5.0  # classifier-free guidance of the curves: the bundle's default
 
 
 @dataclass(frozen=True)
@@ -95,27 +88,6 @@ class ProxySizes:
 FULL = ProxySizes(vae_steps=1000, train_images=20000, heldout_images=200, steps=3000, eval_every=500)
 QUICK = ProxySizes(vae_steps=3, train_images=16, heldout_images=4, steps=4, eval_every=2, batch_size=4,
                    vae_batch=2, vae_crop=32)
-HIT_NAMES = ("colour_and_shape", "colour", "shape", "texture", "all_three", "right_cell", "one_object",
-             "exact_colour_and_shape", "exact_cell")
-
-
-def one_object_scene(seed: int, stream: int, index: int) -> tuple[Scene, str]:
-    """A square scene with exactly one object, and its descriptive caption."""
-    rng = rng_for(seed, stream, index)
-    cell = int(rng.integers(9))
-    obj = SceneObject(
-        shape=vocab.SHAPES[int(rng.integers(len(vocab.SHAPES)))],
-        colour=list(vocab.COLOURS)[int(rng.integers(len(vocab.COLOURS)))],
-        size=list(vocab.SIZES)[int(rng.integers(len(vocab.SIZES)))],
-        texture=vocab.TEXTURES[int(rng.integers(len(vocab.TEXTURES)))],
-        row=cell // 3, col=cell % 3,
-    )
-    background = list(vocab.BACKGROUNDS)[int(rng.integers(len(vocab.BACKGROUNDS)))]
-    jitter = (float(rng.uniform(-1, 1)), float(rng.uniform(-1, 1)))
-    scene = Scene(seed, stream, index, "square", background, (obj,), (jitter,))
-    return scene, texts.descriptive_caption(scene, text_rng(seed, stream, index))
-
-
 def proxy_vae(work: Path, seed: int, downsample: int, sizes: ProxySizes, log=print) -> Vae:
     vae, seconds = train_vae(seed, sizes.vae_steps, sizes.vae_batch, sizes.vae_crop, VAE_LR,
                              work / f"vae{downsample}.pt", log=log, downsample=downsample)
@@ -135,36 +107,6 @@ def proxy_vae(work: Path, seed: int, downsample: int, sizes: ProxySizes, log=pri
     return vae
 
 
-def read_hits(scene: Scene, image: np.ndarray) -> dict[str, bool]:
-    """Which of the one-object prompt's facts the judge reads back from `image`: anywhere in it,
-    as the suite's one-object check (`right_cell` also asks for the stated position), and
-    strictly: `one_object` when the judge finds exactly one object, `exact_*` when that one
-    object also has the prompted colour and shape, or sits in the prompted cell. An image
-    cluttered with fragments scores on the first kind by luck; only the strict kind says the
-    prompt was followed."""
-    want = scene.objects[0]
-    found = read_scene(image).objects
-    single = found[0] if len(found) == 1 else None
-    same_shape = [o for o in found if o.shape == want.shape]
-    both = [o for o in same_shape if o.colour == want.colour]
-    return {
-        "colour_and_shape": bool(both),
-        "colour": any(o.colour == want.colour for o in found),
-        "shape": bool(same_shape),
-        "texture": any(o.texture == want.texture for o in same_shape),
-        "all_three": any(o.texture == want.texture for o in both),
-        "right_cell": any((o.row, o.col) == (want.row, want.col) for o in found),
-        "one_object": single is not None,
-        "exact_colour_and_shape": single is not None and (single.colour, single.shape) == (want.colour, want.shape),
-        "exact_cell": single is not None and (single.row, single.col) == (want.row, want.col),
-    }
-
-
-def rates(counts: dict[str, int], n: int) -> dict:
-    return {name: {"rate": k / n, "ci95": [round(v, 4) for v in wilson(k, n)]} for name, k in counts.items()} | {
-        "prompts": n}
-
-
 @torch.no_grad()
 def proxy_latents(work: Path, vae: Vae, seed: int, sizes: ProxySizes, tok: Tokenizer, log=print):
     path = work / f"latents{vae.downsample}.pt"
@@ -182,26 +124,6 @@ def proxy_latents(work: Path, vae: Vae, seed: int, sizes: ProxySizes, tok: Token
     caption_ids = torch.tensor(ids, dtype=torch.long)
     torch.save({"latents": data.latents, "rows": data.rows, "ids": caption_ids}, path)
     return data, caption_ids
-
-
-@torch.no_grad()
-def judge_generations(model, vae: Vae, norm: LatentNorm, objective: str, tok: Tokenizer, seed: int,
-                      count: int, chunk: int = 50, guidance: float = GUIDANCE) -> dict:
-    """Generate every held-out prompt from pure noise and read each image back."""
-    counts = dict.fromkeys(HIT_NAMES, 0)
-    empty = torch.tensor([frame(tok, "")])
-    gen = torch.Generator().manual_seed(seed)  # the same noise at every checkpoint
-    side = 128 // vae.downsample
-    for start in range(0, count, chunk):
-        scenes = [one_object_scene(seed, HELDOUT_STREAM, i) for i in range(start, min(start + chunk, count))]
-        ids = torch.tensor([frame(tok, caption) for _, caption in scenes])
-        z = torch.randn((len(scenes), 4, side, side), generator=gen)
-        z = denoise(model, objective, z, ids, empty, guidance=guidance)
-        images = vae.decoder(norm.denormalise(z))
-        for (scene, _), image in zip(scenes, images):
-            for name, hit in read_hits(scene, to_image(image)).items():
-                counts[name] += hit
-    return rates(counts, count)
 
 
 def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) -> Path:

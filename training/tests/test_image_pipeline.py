@@ -98,6 +98,9 @@ def test_v1_trains_on_fresh_data_through_the_sharded_cache_and_resumes_it(tmp_pa
     card = (out / "MODEL_CARD.md").read_text()
     assert "sharded latent cache" in card and "--config v1 --seed 0 --quick" in card
     assert "rectified flow with logit-normal levels" in card
+    # The long run's learning curve: one-object prompts judged at each curve checkpoint.
+    curve = [json.loads(line) for line in (out / "work" / "curve.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in curve] == [2, 4] and curve[-1]["prompts"] == 2
 
     # A killed build resumes at its first missing shard, and the time it took adds up.
     (cache / "shard-00011.pt").unlink()
@@ -106,6 +109,7 @@ def test_v1_trains_on_fresh_data_through_the_sharded_cache_and_resumes_it(tmp_pa
     assert len(list(cache.glob("shard-*.pt"))) == 12
     assert again["data"]["fresh"]["seconds_total"] > fresh["seconds_total"]
     assert again["data"]["latent_norm"] == metrics["data"]["latent_norm"]  # the same images back
+    assert len((out / "work" / "curve.jsonl").read_text().splitlines()) == 2  # a finished run adds no points
 
     # The denoise probe reads a fresh-data run's latents from its cache.
     (round_trip,) = probe_main(["--work", str(out / "work"), "--count", "2", "--starts", "0", "--threads", "1"])
