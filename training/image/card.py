@@ -46,16 +46,21 @@ def _noise_psnr(vae: dict) -> str:
             "denoiser's small latent errors do not turn into specks and broken stripes)")
 
 
+def _cpu_command(m: dict, quick: str) -> str:
+    """The CPU run's command: `v1` for a fresh-data run (a GPU run's base too), else `full`."""
+    config = " --config v1" if m["data"].get("fresh") else ""
+    return f"/usr/bin/python3 -m training.image{config} --seed {m['seed']}{quick}"
+
+
 def _reproduce(m: dict, quick: str) -> list[str]:
     seed = m["seed"]
     if m["data"].get("fresh"):
         cpu = ("- The bundle (needs the bundle's captioner restored first, "
                "`/usr/bin/python3 -m training.captioner.from_bundle`; about 6 hours of training on 2 cores plus "
-               "the data cache, every stage resumable): "
-               f"`/usr/bin/python3 -m training.image --config v1 --seed {seed}{quick}`")
+               f"the data cache, every stage resumable): `{_cpu_command(m, quick)}`")
     else:
         cpu = (f"- The bundle (needs the data loop's captioner, `python3 -m training.data --seed {seed}`, first): "
-               f"`/usr/bin/python3 -m training.image --seed {seed}{quick}`")
+               f"`{_cpu_command(m, quick)}`")
     if m["config"] != "gpu":
         return [cpu]
     return [
@@ -114,8 +119,8 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         "",
         "### Models (ONNX in `image/`, described by `model.json`)",
         "",
-        f"- VAE: {m.get('vae_downsample', 8)}× downsampling, 4 latent channels; reconstruction PSNR {vae['psnr_db']:.2f} dB on {vae['images']} "
-        "held-out images" + _noise_psnr(vae) + ". The judge on VAE round trips of ground-truth renders (what any "
+        f"- VAE: {m.get('vae_downsample', 8)}× downsampling, 4 latent channels; reconstruction PSNR "
+        f"{vae['psnr_db']:.2f} dB on {vae['images']} held-out images" + _noise_psnr(vae) + ". The judge on VAE round trips of ground-truth renders (what any "
         "generator decoding these latents can at best score), per object by the training judge: "
         + _judge_line(vae.get("judge_on_reconstructions")) + " (per prompt category, with intervals: Prompt "
         "following below). The denoiser works on "
@@ -149,7 +154,7 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         + (f" The CPU path (`v1` config, every stage on the 2 cores) took {m['cpu_train_seconds'] / 60:.1f} min."
            if m.get("cpu_train_seconds") else ""),
         "",
-        *prompt_following_lines(ev, f"/usr/bin/python3 -m training.image --seed {seed}{quick}", seed),
+        *prompt_following_lines(ev, _cpu_command(m, quick), seed),
     ]
     dec = ev.get("decoders", {}).get("methods", {})
     if dec:
