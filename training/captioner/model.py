@@ -175,13 +175,16 @@ class TextDecoder(nn.Module):
                  grounding: "CountGrounding | None" = None) -> torch.Tensor:
         """Greedy decoding with a key/value cache (used for bulk recaptioning in PyTorch;
         the ONNX export is the plain forward, re-run per step by callers). With `grounding`,
-        the caption's first number word is the encoder's object count (see CountGrounding)."""
-        b = prefix.shape[0]
+        the caption's first number word is the encoder's object count (see CountGrounding).
+
+        Rows leave the batch as soon as they say [EOS] (the rest of their row is [PAD], 0):
+        descriptive captions run from about 20 to 95 words, so a batch that kept decoding its
+        finished rows until the longest one ended would spend much of its time on padding."""
         cross = [blk.cross_attn.keys_values(image_tokens) for blk in self.blocks]
         cache: list[tuple[torch.Tensor, torch.Tensor] | None] = [None] * len(self.blocks)
         ids = prefix
         step_in = prefix
-        done = torch.zeros(b, dtype=torch.bool, device=prefix.device)
+        active = torch.arange(prefix.shape[0], device=prefix.device)  # rows still decoding
         while ids.shape[1] < max_len:
             start = ids.shape[1] - step_in.shape[1]
             x = self.tok(step_in) + self.pos[start : ids.shape[1]]
@@ -201,14 +204,19 @@ class TextDecoder(nn.Module):
                 x = x + blk.ffn(blk.norm3(x))
             scores = self.head(self.norm(x[:, -1])).log_softmax(-1)
             if grounding is not None:
-                scores = grounding.apply(ids[:, prefix.shape[1]:], scores)
+                scores = grounding.apply(ids[active, prefix.shape[1]:], scores, active)
             nxt = scores.argmax(-1)
-            nxt = torch.where(done, torch.zeros_like(nxt), nxt)
-            ids = torch.cat([ids, nxt[:, None]], 1)
-            done |= nxt == eos
-            step_in = nxt[:, None]
-            if bool(done.all()):
+            column = torch.zeros(ids.shape[0], dtype=ids.dtype, device=ids.device)
+            column[active] = nxt
+            ids = torch.cat([ids, column[:, None]], 1)
+            going = nxt != eos
+            if not bool(going.any()):
                 break
+            if not bool(going.all()):
+                active, nxt = active[going], nxt[going]
+                cache = [(k[going], v[going]) for k, v in cache]
+                cross = [(k[going], v[going]) for k, v in cross]
+            step_in = nxt[:, None]
         return ids
 
 
@@ -227,12 +235,14 @@ class CountGrounding:
         self.counts = counts.clamp(1, len(number_ids)) - 1  # (B,) index into number_ids
         self.number_ids = torch.tensor(number_ids, device=counts.device)
 
-    def apply(self, generated: torch.Tensor, log_probs: torch.Tensor) -> torch.Tensor:
+    def apply(self, generated: torch.Tensor, log_probs: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """`generated` and `log_probs` are the batch's `rows` (default: all of them)."""
+        counts = self.counts if rows is None else self.counts[rows]
         said = torch.isin(generated, self.number_ids).any(1)
         mass = log_probs[:, self.number_ids].logsumexp(1)
         grounded = log_probs.clone()
         grounded[:, self.number_ids] = float("-inf")
-        grounded[torch.arange(len(mass), device=mass.device), self.number_ids[self.counts]] = mass
+        grounded[torch.arange(len(mass), device=mass.device), self.number_ids[counts]] = mass
         return torch.where(said[:, None], log_probs, grounded)
 
 

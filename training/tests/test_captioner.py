@@ -5,7 +5,7 @@ import torch
 
 from training.captioner.batches import index_by_bucket, iter_batches
 from training.captioner.decode import number_ids
-from training.captioner.model import Captioner, CountGrounding
+from training.captioner.model import Captioner, CountGrounding, TextDecoder
 from training.captioner.tokenizer import Tokenizer, build_vocab
 from training.captioner.train import TrainConfig, train
 from training.data.config import QUICK
@@ -53,3 +53,20 @@ def test_training_resumes_after_the_last_finished_stage_from_its_checkpoint_alon
     timings = train(model, TOK, 0, TrainConfig(50, 4, stages, warmup=1), tmp_path, log=lambda _: None)
     assert timings == {stage.name: 1.0 for stage in stages}  # nothing retrained
     assert torch.equal(model.decoder.head.bias, trained.decoder.head.bias)
+
+
+def test_greedy_decoding_drops_finished_rows_and_gives_each_row_what_it_gives_alone():
+    torch.manual_seed(0)
+    decoder = TextDecoder(30).eval()
+    images, prefix, eos = torch.randn(8, 10, 128), torch.tensor([[1, 5]] * 8), 2
+    # Counts 1-3 over number words 20-22, so the grounded path's per-row state is subset too.
+    grounding = CountGrounding(torch.tensor([1, 2, 3, 1, 2, 3, 1, 2]), [20, 21, 22])
+    for ground in (None, grounding):
+        batch = decoder.generate(images, prefix, 40, eos, ground)
+        ends = [int((row == eos).nonzero()[0]) if (row == eos).any() else None for row in batch]
+        assert len(set(ends)) >= 4 and None in ends  # rows finish at different steps, one never
+        for i, row in enumerate(batch):
+            alone = decoder.generate(images[i : i + 1], prefix[i : i + 1], 40, eos,
+                                     ground and CountGrounding(ground.counts[i : i + 1] + 1, [20, 21, 22]))
+            assert torch.equal(row[: alone.shape[1]], alone[0])
+            assert not row[alone.shape[1]:].any()  # [PAD] after [EOS]
