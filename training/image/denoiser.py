@@ -84,13 +84,26 @@ class TextEncoder(nn.Module):
         return self.ln_out(x)
 
 
+class GroupNorm32(nn.GroupNorm):
+    """GroupNorm computed in float32 under bf16 autocast (train_denoiser's mixed precision).
+
+    torch's CPU kernel takes no bf16 input beside float32 weights, and statistics over a group
+    lose too much in bf16's 8-bit mantissa; the convolutions that follow cast back to bf16.
+    A float32 input is not cast (a traced `.float()` would add a Cast to the ONNX export).
+    """
+
+    def forward(self, x):
+        x = x if x.dtype == torch.float32 else x.float()
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+
 class ResBlock(nn.Module):
     def __init__(self, cin: int, cout: int):
         super().__init__()
-        self.norm1 = nn.GroupNorm(8, cin)
+        self.norm1 = GroupNorm32(8, cin)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
         self.temb = nn.Linear(TIME_WIDTH, cout)
-        self.norm2 = nn.GroupNorm(8, cout)
+        self.norm2 = GroupNorm32(8, cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
 
@@ -109,7 +122,7 @@ class SpatialTransformer(nn.Module):
 
     def __init__(self, c: int, self_attention: bool = True):
         super().__init__()
-        self.norm = nn.GroupNorm(8, c)
+        self.norm = GroupNorm32(8, c)
         self.self_attention = self_attention
         if self_attention:
             self.ln1 = nn.LayerNorm(c)
@@ -171,7 +184,7 @@ class UNet(nn.Module):
         self.res3b = ResBlock(c3, c3)
         self.up_res2, self.up_attn2 = ResBlock(c3 + c2, c2), SpatialTransformer(c2)
         self.up_res1, self.up_attn1 = ResBlock(c2 + c1, c1), SpatialTransformer(c1, self_attention=False)
-        self.norm_out = nn.GroupNorm(8, c1)
+        self.norm_out = GroupNorm32(8, c1)
         self.conv_out = nn.Conv2d(c1, LATENT_CHANNELS, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)
         nn.init.zeros_(self.conv_out.bias)

@@ -52,6 +52,7 @@ class Variant:
     pooled_text: bool = False
     architecture: str = "unet"
     text_encoder: str = "own"  # or "captioner": the captioner's pretrained text tower, frozen
+    cpu_bf16: bool = False  # mixed precision where the CPU has native bf16 (DenoiserConfig.cpu_bf16)
 
 
 # The MM-DiT at the U-Net's cost per step (measured side by side, one thread, batch 32 on
@@ -65,6 +66,7 @@ VARIANTS = {
     "flow8-coords": Variant(8, "flow", coords=True),
     "flow8-pooled": Variant(8, "flow", pooled_text=True),
     "flow8-clip": Variant(8, "flow", text_encoder="captioner"),
+    "flow8-bf16": Variant(8, "flow", cpu_bf16=True),
     "mmdit8": Variant(8, "flow", architecture="mmdit"),
     "v4": Variant(4, "v"),
     "flow4": Variant(4, "flow"),
@@ -126,13 +128,18 @@ def proxy_latents(work: Path, vae: Vae, seed: int, sizes: ProxySizes, tok: Token
     return data, caption_ids
 
 
-def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) -> Path:
+def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print, repeat: int = 0) -> Path:
+    """Trains (or resumes) one variant, judging it at every checkpoint into its curve.jsonl.
+    `repeat` k > 0 trains it again from another denoiser seed (initial weights, batches and
+    noise) on the same data, VAE and held-out prompts, as `<name>-r<k>`: how much a curve moves
+    between runs of one design, which single-seed comparisons cannot tell."""
     variant = VARIANTS[name]
+    label = f"{name}-r{repeat}" if repeat else name
     tok = Tokenizer(build_vocab())
     vae = proxy_vae(work, seed, variant.downsample, sizes, log).eval()
     data, caption_ids = proxy_latents(work, vae, seed, sizes, tok, log)
     norm = LatentNorm.of(data)
-    out = work / name
+    out = work / label
     out.mkdir(parents=True, exist_ok=True)
     curve = out / "curve.jsonl"
     shape = (dict(channels=(MMDIT_WIDTH,) * 3, patch=MMDIT_PATCH, depth=MMDIT_DEPTH)
@@ -140,7 +147,8 @@ def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) 
     cfg = DenoiserConfig(steps=sizes.steps, batch_size=sizes.batch_size, lr=1e-3,
                          warmup=min(200, sizes.steps // 4), checkpoint_every=sizes.eval_every,
                          objective=variant.objective, coords=variant.coords, pooled_text=variant.pooled_text,
-                         architecture=variant.architecture, text_encoder=variant.text_encoder, **shape)
+                         architecture=variant.architecture, text_encoder=variant.text_encoder,
+                         cpu_bf16=variant.cpu_bf16, **shape)
     clock = {"started": time.time(), "eval": 0.0}
 
     def evaluate(step: int, ema) -> None:
@@ -148,19 +156,19 @@ def run_variant(name: str, seed: int, sizes: ProxySizes, work: Path, log=print) 
         scores = judge_generations(ema, vae, norm, variant.objective, tok, seed, sizes.heldout_images)
         train_seconds = began - clock["started"] - clock["eval"]
         clock["eval"] += time.time() - began
-        row = {"variant": name, "step": step, "samples": step * cfg.batch_size,
+        row = {"variant": label, "step": step, "samples": step * cfg.batch_size,
                "train_seconds_this_session": round(train_seconds, 1), "eval_seconds": round(time.time() - began, 1),
                **scores}
         with curve.open("a") as f:
             f.write(json.dumps(row) + "\n")
-        log(f"  {name} step {step}: colour+shape {scores['colour_and_shape']['rate']:.1%} "
+        log(f"  {label} step {step}: colour+shape {scores['colour_and_shape']['rate']:.1%} "
             f"colour {scores['colour']['rate']:.1%} shape {scores['shape']['rate']:.1%} "
             f"texture {scores['texture']['rate']:.1%} cell {scores['right_cell']['rate']:.1%}; one object "
             f"{scores['one_object']['rate']:.1%}, exact colour+shape {scores['exact_colour_and_shape']['rate']:.1%}")
 
-    run = train_denoiser(tok.size, data, caption_ids, frame(tok, ""), norm, cfg, seed, out / "denoiser.pt",
-                         log=log, label=name, on_checkpoint=evaluate)
-    (out / "run.json").write_text(json.dumps({"variant": vars(variant), "config": vars(cfg) | {"channels": list(cfg.channels)},
+    run = train_denoiser(tok.size, data, caption_ids, frame(tok, ""), norm, cfg, seed + 1000 * repeat,
+                         out / "denoiser.pt", log=log, label=label, on_checkpoint=evaluate)
+    (out / "run.json").write_text(json.dumps({"variant": vars(variant), "repeat": repeat, "config": vars(cfg) | {"channels": list(cfg.channels)},
                                               "train_images": sizes.train_images, "seconds": round(run.seconds, 1),
                                               "epochs": round(run.steps * cfg.batch_size / sizes.train_images, 2)}, indent=1))
     return curve
@@ -224,6 +232,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--work", type=Path, help="default training/runs/proxy-seed<N> (--quick: proxy-quick-seed<N>)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--guidance", help="comma-separated scales: judge the --variant's last checkpoint at each")
+    ap.add_argument("--repeat", type=int, default=0,
+                    help="k > 0: the variant again from another denoiser seed, same data and prompts (<variant>-r<k>)")
     args = ap.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     if args.steps:
@@ -240,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.guidance:
         sweep_guidance(args.variant, args.seed, sizes, work, [float(s) for s in args.guidance.split(",")])
         return
-    run_variant(args.variant, args.seed, sizes, work)
+    run_variant(args.variant, args.seed, sizes, work, repeat=args.repeat)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,16 @@ def test_quick_mmdit_proxy_trains_and_is_judged_on_the_same_latents(tmp_path):
     assert sorted(p.name for p in tmp_path.glob("latents*.pt")) == ["latents8.pt"]  # shared, built once
 
 
+def test_a_repeat_trains_the_variant_again_from_another_seed_on_the_same_latents(tmp_path):
+    main(["--variant", "flow8", "--quick", "--work", str(tmp_path)])
+    main(["--variant", "flow8", "--quick", "--work", str(tmp_path), "--repeat", "1"])
+    rows = [json.loads(line) for line in (tmp_path / "flow8-r1" / "curve.jsonl").read_text().splitlines()]
+    assert [(r["variant"], r["samples"]) for r in rows] == [("flow8-r1", 8), ("flow8-r1", 16)]
+    first, again = (torch.load(tmp_path / d / "denoiser.pt")["ema"] for d in ("flow8", "flow8-r1"))
+    assert not torch.equal(first["unet.conv_in.weight"], again["unet.conv_in.weight"])
+    assert sorted(p.name for p in tmp_path.glob("latents*.pt")) == ["latents8.pt"]
+
+
 def test_a_guidance_sweep_judges_the_last_checkpoint_once_per_scale(tmp_path):
     main(["--variant", "flow8", "--quick", "--work", str(tmp_path)])
     main(["--variant", "flow8", "--quick", "--work", str(tmp_path), "--guidance", "1,5"])
