@@ -53,6 +53,18 @@ def captioner_checkpoint(seed: int) -> Path:
     return RUNS / f"full-seed{seed}" / "checkpoints" / "stage_descriptive_polish2.pt"
 
 
+def measured_once(checkpoint: Path, measure) -> dict:
+    """`measure()`'s result for this exact checkpoint file, kept beside it: a run resumed across
+    sessions does not re-evaluate a finished stage (the VAE's takes over a minute)."""
+    record = checkpoint.with_suffix(".eval.json")
+    stamp = [checkpoint.stat().st_size, checkpoint.stat().st_mtime_ns]
+    if record.exists() and json.loads(record.read_text())["checkpoint"] == stamp:
+        return json.loads(record.read_text())["metrics"]
+    metrics = measure()
+    record.write_text(json.dumps({"checkpoint": stamp, "metrics": metrics}))
+    return metrics
+
+
 def fresh_data(cache: Path, vae, tok: Tokenizer, seed: int, count: int, quick: bool, workers: int,
                log) -> tuple[list[dict], LatentSet, dict]:
     """`count` fresh images through the sharded cache (resumes at its first missing shard),
@@ -115,7 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
     vae, seconds["vae"] = train_vae(args.seed, cfg.vae_steps, cfg.vae_batch, cfg.vae_crop, VAE_LR, ckpt / "vae.pt", log,
                                     downsample=cfg.vae_downsample)
     vae.requires_grad_(False)
-    metrics["vae"] = measure_vae(vae, args.seed, cfg.vae_eval)
+    metrics["vae"] = measured_once(ckpt / "vae.pt", lambda: measure_vae(vae, args.seed, cfg.vae_eval))
     log(f"  {json.dumps(metrics['vae'])}")
     if args.stop_after == "vae":
         return metrics

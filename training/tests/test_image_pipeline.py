@@ -109,6 +109,8 @@ def test_v1_trains_on_fresh_data_through_the_sharded_cache_and_resumes_it(tmp_pa
     assert len(list(cache.glob("shard-*.pt"))) == 12
     assert again["data"]["fresh"]["seconds_total"] > fresh["seconds_total"]
     assert again["data"]["latent_norm"] == metrics["data"]["latent_norm"]  # the same images back
+    assert again["vae"] == metrics["vae"]  # the finished VAE's evaluation, kept beside its checkpoint
+    assert (out / "work" / "checkpoints" / "vae.eval.json").exists()
     assert len((out / "work" / "curve.jsonl").read_text().splitlines()) == 2  # a finished run adds no points
 
     # The denoise probe reads a fresh-data run's latents from its cache.
