@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
                               cfg.denoiser, args.seed, ckpt / "denoiser.pt", log, on_checkpoint=learning_curve)
     model, seconds["denoiser"] = denoiser.model, denoiser.seconds
     metrics["denoiser"] = {**cfg.denoiser.__dict__, "device": denoiser.device,
+                           "steps_by_precision": denoiser.steps_by_precision,
                            "epochs": round(cfg.denoiser.steps * cfg.denoiser.batch_size / len(rows), 1),
                            "params": {"text_encoder": sum(p.numel() for p in model.text.parameters()),
                                       "unet": sum(p.numel() for p in model.network.parameters())}}

@@ -69,9 +69,9 @@ def main(argv: list[str] | None = None) -> dict:
         run_dir = work / "ablation" / slug(name)
         log(f"{name}: {kind} blend {ratio}")
         ids, realised = blend_ids(tok, rows, ratio, kind, args.seed)
-        model, seconds, _, _ = train_denoiser(tok.size, latents, ids, frame(tok, ""), norm, cfg, args.seed,
-                                              run_dir / "denoiser.pt", log, label=slug(name))
-        trained.append((name, kind, ratio, realised, seconds, model, run_dir))
+        run = train_denoiser(tok.size, latents, ids, frame(tok, ""), norm, cfg, args.seed, run_dir / "denoiser.pt",
+                             log, label=slug(name))
+        trained.append((name, kind, ratio, realised, run.seconds, run.model, run_dir))
     if args.train_only:
         return results
     for name, kind, ratio, realised, seconds, model, run_dir in trained:

@@ -22,6 +22,14 @@ def _judge_line(acc: dict | None) -> str:
     return ", ".join(f"{a} {_pct(acc[a])}" for a in ("colour", "shape", "texture", "size", "position"))
 
 
+def _denoiser_where(den: dict) -> str:
+    """Where the denoiser trained, and in what precision when the CPU used bf16 for some of it."""
+    if den.get("device", "cpu") != "cpu":
+        return f" (on one {den['device']}, batch {den['batch_size']})"
+    bf16 = den.get("steps_by_precision", {}).get("bf16", 0)
+    return f" (bf16 mixed precision for {bf16} of its {den['steps']} steps)" if bf16 else ""
+
+
 def targets(ev: dict, train_seconds: float, size: int) -> list[tuple[str, bool]]:
     """The targets outside prompt following (those, with their intervals, are prompt_card.py's)."""
     dec = ev.get("decoders", {}).get("methods", {})
@@ -147,8 +155,7 @@ def write_image_card(out: Path, m: dict, skip_eval: bool = False) -> None:
         "upsampler, reused from an earlier run of the same code) counts with the time it took then. A stage that "
         "shared the two cores with other jobs ran slower than it would alone.",
         "",
-        *[f"- {name}: {s / 60:.1f} min" + (f" (on one {den['device']}, batch {den['batch_size']})"
-                                           if name == "denoiser" and den.get("device", "cpu") != "cpu" else "")
+        *[f"- {name}: {s / 60:.1f} min" + (_denoiser_where(den) if name == "denoiser" else "")
           for name, s in secs.items()],
         f"- Total: {m['train_seconds'] / 60:.1f} min."
         + (f" The CPU path (`v1` config, every stage on the 2 cores) took {m['cpu_train_seconds'] / 60:.1f} min."

@@ -77,6 +77,7 @@ class DenoiserRun(NamedTuple):
     seconds: float  # training time, summed over resumed runs
     steps: int  # the steps the schedule was planned for (and ran)
     device: str  # what trained it: "cpu" or the GPU's name
+    steps_by_precision: dict[str, int]  # {"bf16": n, "float32": m}, summed over resumed sessions
 
 
 def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, empty_ids: list[int],
@@ -101,7 +102,7 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
         model.text.requires_grad_(False)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
-    start, seconds, planned = 0, 0.0, cfg.steps
+    start, seconds, planned, by_precision = 0, 0.0, cfg.steps, {}
     if checkpoint.exists():
         state = torch.load(checkpoint, map_location="cpu")
         model.load_state_dict(state["model"])
@@ -110,9 +111,11 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
         start, seconds = state["step"], state["seconds"]
         planned = state.get("steps", cfg.steps)
         device_name = state.get("device_name", device_name)
+        # Checkpoints from before mixed precision on CPUs: GPUs ran bf16, CPUs float32.
+        by_precision = state.get("steps_by_precision", {"float32" if device_name == "cpu" else "bf16": start})
         log(f"  {label}: resumed at step {start}/{planned} from {checkpoint}")
     if start >= planned:
-        return DenoiserRun(ema.eval(), seconds, planned, device_name)
+        return DenoiserRun(ema.eval(), seconds, planned, device_name, by_precision)
 
     model.to(dev)
     ema.to(dev)
@@ -127,6 +130,10 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
     ac = alphas_cumprod().to(dev)
     empty = torch.tensor(empty_ids, dtype=torch.long)
     bf16 = dev.type == "cuda" or (cfg.cpu_bf16 and cpu_has_native_bf16())
+    precision = "bf16" if bf16 else "float32"
+
+    def precision_steps(step: int) -> dict[str, int]:
+        return {**by_precision, precision: by_precision.get(precision, 0) + step - start}
     if dev.type == "cpu" and cfg.cpu_bf16:
         log(f"  {label}: {'bf16 autocast (native bf16 on this CPU)' if bf16 else 'float32 (no native bf16 on this CPU)'}")
     model.train()
@@ -135,7 +142,8 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
     def save(step: int) -> None:
         save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                     "step": step, "steps": planned, "seconds": seconds + time.time() - began,
-                    "device_name": device_name, "objective": cfg.objective}, checkpoint)
+                    "device_name": device_name, "objective": cfg.objective,
+                    "steps_by_precision": precision_steps(step)}, checkpoint)
 
     step = start
     while step < planned:
@@ -188,4 +196,5 @@ def train_denoiser(vocab_size: int, data: LatentSet, caption_ids: torch.Tensor, 
             log(f"  {label} step {step}/{planned} loss {np.mean(losses[-50:]):.4f} "
                 f"({rate:.2f} steps/s, eta {(planned - step) / rate / 60:.1f} min)")
             last_log = time.time()
-    return DenoiserRun(ema.to("cpu").eval(), seconds + time.time() - began, planned, device_name)
+    return DenoiserRun(ema.to("cpu").eval(), seconds + time.time() - began, planned, device_name,
+                       precision_steps(step))

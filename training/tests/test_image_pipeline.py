@@ -13,6 +13,7 @@ from training.image.config import ABLATION_BLENDS
 from training.image.denoise_probe import main as probe_main
 from training.image.gpu_denoiser import main as gpu_denoiser_main
 from training.image.gpu_denoiser import read_weight_parts, write_weight_parts
+from training.image.train_denoiser import cpu_has_native_bf16
 
 
 def test_quick_run_exports_a_generation_bundle_and_evaluates_it(tmp_path):
@@ -98,6 +99,9 @@ def test_v1_trains_on_fresh_data_through_the_sharded_cache_and_resumes_it(tmp_pa
     card = (out / "MODEL_CARD.md").read_text()
     assert "sharded latent cache" in card and "--config v1 --seed 0 --quick" in card
     assert "rectified flow with logit-normal levels" in card
+    # v1 trains in bf16 where the CPU has it, and the card says for how many steps.
+    assert metrics["denoiser"]["steps_by_precision"] == {"bf16" if cpu_has_native_bf16() else "float32": 4}
+    assert ("bf16 mixed precision for 4 of its 4 steps" in card) == cpu_has_native_bf16()
     # The long run's learning curve: one-object prompts judged at each curve checkpoint.
     curve = [json.loads(line) for line in (out / "work" / "curve.jsonl").read_text().splitlines()]
     assert [row["step"] for row in curve] == [2, 4] and curve[-1]["prompts"] == 2

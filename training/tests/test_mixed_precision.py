@@ -1,5 +1,7 @@
 """The denoiser's bf16 mixed precision on CPUs (DenoiserConfig.cpu_bf16)."""
 
+from dataclasses import replace
+
 import numpy as np
 import onnx
 import pytest
@@ -74,3 +76,24 @@ def test_cpu_bf16_runs_the_network_in_bf16_only_where_the_cpu_has_it_and_keeps_f
         assert all(v.dtype == torch.float32 and torch.isfinite(v).all()
                    for v in state[key].values() if v.is_floating_point())
     assert state["model"]["unet.conv_out.weight"].abs().sum() > 0  # it trained
+    assert state["steps_by_precision"] == {"bf16" if native else "float32": 3}
+
+
+def test_steps_by_precision_add_up_over_sessions_on_different_cpus(tmp_path, monkeypatch):
+    latents = LatentSet({"square": torch.randn(8, 4, 16, 16)}, {"square": np.arange(8)})
+    ids = torch.randint(3, VOCAB, (8, 100))
+    cfg = DenoiserConfig(steps=5, batch_size=4, warmup=1, checkpoint_every=2, channels=(16, 16, 16),
+                         objective="flow", cpu_bf16=True)
+
+    def session(native: bool, steps: int):
+        monkeypatch.setattr(td, "cpu_has_native_bf16", lambda: native)
+        return train_denoiser(VOCAB, latents, ids, [1, 2] + [0] * 98, LatentNorm.of(latents),
+                              replace(cfg, steps=steps), 0, tmp_path / "d.pt", log=lambda _: None)
+
+    session(True, 2)  # a session that ends after its checkpoint at step 2...
+    state = torch.load(tmp_path / "d.pt")
+    state["steps"] = 5  # ...of a run planned for 5 steps
+    torch.save(state, tmp_path / "d.pt")
+    run = session(False, 5)  # resumed on a CPU without native bf16
+    assert run.steps_by_precision == {"bf16": 2, "float32": 3}
+    assert torch.load(tmp_path / "d.pt")["steps_by_precision"] == {"bf16": 2, "float32": 3}
