@@ -87,8 +87,8 @@ class TextEncoder(nn.Module):
 class GroupNorm32(nn.GroupNorm):
     """GroupNorm computed in float32 under bf16 autocast (train_denoiser's mixed precision).
 
-    torch's CPU kernel takes no bf16 input beside float32 weights, and statistics over a group
-    lose too much in bf16's 8-bit mantissa; the convolutions that follow cast back to bf16.
+    torch's CPU kernel takes no bf16 input beside float32 weights, and a group's mean and
+    variance are safer in float32 anyway; the convolutions that follow cast back to bf16.
     A float32 input is not cast (a traced `.float()` would add a Cast to the ONNX export).
     """
 
