@@ -37,7 +37,7 @@ from .config import CONFIGS, QUICK, QUICK_OF, RUNS, TRAINING_BLEND
 from .cache import build_cache, load_captioner, load_training_data
 from .consistency import distill, measure_decoders, train_teacher
 from .consistency_export import export_consistency, export_teacher
-from .dataset import NORM_FILE, LatentNorm, LatentSet, blend_ids, encode_latents, frame, recaption
+from .dataset import LatentNorm, LatentSet, blend_ids, encode_latents, frame, recaption
 from .evaluate import evaluate_bundle
 from .export import Denormalised, export_text_to_latent, export_vae_decoder, export_vae_encoder
 from .one_object_probe import judge_generations
@@ -58,8 +58,9 @@ def measured_once(checkpoint: Path, measure) -> dict:
     sessions does not re-evaluate a finished stage (the VAE's takes over a minute)."""
     record = checkpoint.with_suffix(".eval.json")
     stamp = [checkpoint.stat().st_size, checkpoint.stat().st_mtime_ns]
-    if record.exists() and json.loads(record.read_text())["checkpoint"] == stamp:
-        return json.loads(record.read_text())["metrics"]
+    kept = json.loads(record.read_text()) if record.exists() else {}
+    if kept.get("checkpoint") == stamp:
+        return kept["metrics"]
     metrics = measure()
     record.write_text(json.dumps({"checkpoint": stamp, "metrics": metrics}))
     return metrics
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> dict:
     caption_ids, realised = blend_ids(tok, rows, ratio, kind, args.seed)
     norm = LatentNorm.of(latents)
     # A GPU denoiser trained from this work dir (gpu_denoiser) standardises its latents the same way.
-    (work / NORM_FILE).write_text(json.dumps(norm.to_json()))
+    norm.record(work)
     # Recaptioning and encoding are reused from --work when present: keep the time they took.
     data_time = work / "data_seconds.json"
     if not data_time.exists():

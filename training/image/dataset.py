@@ -8,6 +8,7 @@
 3. `blend_ids`: a caption blend (recaption.blend) framed and padded to token ids.
 """
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +115,16 @@ class LatentNorm:
     @classmethod
     def from_json(cls, stats: dict) -> "LatentNorm":
         return cls(torch.tensor(stats["mean"]), torch.tensor(stats["std"]))
+
+    def record(self, work: Path) -> None:
+        """Keeps this as the run's standardisation (NORM_FILE in its work dir)."""
+        (work / NORM_FILE).write_text(json.dumps(self.to_json()))
+
+    @classmethod
+    def recorded(cls, work: Path) -> "LatentNorm | None":
+        """The run's recorded standardisation; None for runs from before it was recorded."""
+        path = work / NORM_FILE
+        return cls.from_json(json.loads(path.read_text())) if path.exists() else None
 
 
 def frame(tok: Tokenizer, text: str) -> list[int]:

@@ -25,7 +25,7 @@ from ..captioner.tokenizer import Tokenizer, build_vocab
 from ..judge.accuracy import judge_accuracy
 from .config import main_run_work
 from .cache import load_run_data
-from .dataset import NORM_FILE, LatentNorm, frame
+from .dataset import LatentNorm, frame
 from .denoiser import TextToLatent
 from .sampling import denoise, noise_to
 from .vae import Vae, to_image, to_tensor
@@ -45,9 +45,7 @@ def load_run(work: Path, tok: Tokenizer) -> tuple[Vae, TextToLatent, LatentNorm,
     objective = state.get("objective", "v")
     # The run records its standardisation; only runs from before that need their latents read
     # back (a v1 run's cache is GBs).
-    recorded = work / NORM_FILE
-    norm = (LatentNorm.from_json(json.loads(recorded.read_text())) if recorded.exists()
-            else LatentNorm.of(load_run_data(work)[1]))
+    norm = LatentNorm.recorded(work) or LatentNorm.of(load_run_data(work)[1])
     return vae.eval(), model.eval(), norm, objective
 
 

@@ -113,8 +113,7 @@ def train(args) -> None:
         cache.unlink()  # not carried back: the CPU run has its own
     # The CPU run's own standardisation, which its export will undo (runs from before it was
     # recorded: the committed bundle's, whose VAE they share).
-    recorded = args.work / NORM_FILE
-    norm = LatentNorm.from_json(json.loads(recorded.read_text())) if recorded.exists() else committed_norm()
+    norm = LatentNorm.recorded(args.work) or committed_norm()
     log(f"  latent statistics here {LatentNorm.of(latents).to_json()}; training with {norm.to_json()}")
     kind, ratio = TRAINING_BLEND
     caption_ids, realised = blend_ids(tok, rows, ratio, kind, args.seed)
